@@ -1,0 +1,342 @@
+//! Lint and normalise a document before generation.
+//!
+//! Checks what progenitor would otherwise panic on (path-item `$ref`s, optional path
+//! parameters, non-3.0 documents), assigns every operation its final Rust name, and hoists
+//! inline schemas into `components/schemas` so that every generated type has a name we chose
+//! (a `title` set by the overlay wins over the default).
+
+use std::collections::BTreeSet;
+
+use heck::ToPascalCase;
+use serde_json::{Map, Value, json};
+
+use crate::load::{Operation, Warning};
+use crate::multipart::{self, Classified};
+use crate::{Error, Result, naming, pointer};
+
+/// HTTP methods a path item may hold, in the order OpenAPI lists them.
+pub(crate) const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+pub(crate) struct Normalised {
+    pub(crate) openapi: openapiv3::OpenAPI,
+    pub(crate) document: Value,
+    pub(crate) operations: Vec<Operation>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
+    let invalid = |pointer: &str, message: String| Error::Invalid {
+        file: file.to_owned(),
+        pointer: pointer.to_owned(),
+        message,
+    };
+    let root = doc
+        .as_object()
+        .ok_or_else(|| invalid("#", "the document is not an object".into()))?;
+    match root.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.trim().starts_with("3.0.") => {}
+        Some(v) => {
+            return Err(invalid(
+                "#/openapi",
+                format!("OpenAPI {v:?} is not supported; the generator takes OpenAPI 3.0.x"),
+            ));
+        }
+        None => {
+            let what = if root.contains_key("swagger") {
+                "a Swagger 2.0 document; the generator takes OpenAPI 3.0.x"
+            } else {
+                "missing `openapi`: this is not an OpenAPI 3.0.x document"
+            };
+            return Err(invalid("#/openapi", what.into()));
+        }
+    }
+    if !root.get("paths").is_some_and(Value::is_object) {
+        return Err(invalid("#/paths", "missing or not an object".into()));
+    }
+
+    let found = collect_operations(&doc, file)?;
+    check_path_parameters(&doc, &found, file)?;
+
+    let names = naming::assign_operation_names(
+        &found
+            .iter()
+            .map(|f| (f.vendor_id.clone(), f.method.clone(), f.path.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let mut warnings = Vec::new();
+    let mut operations = Vec::new();
+    for (found, (name, reason)) in found.iter().zip(names) {
+        let op_pointer = pointer::operation(&found.path, &found.method);
+        if let Some(reason) = reason {
+            warnings.push(Warning {
+                pointer: op_pointer.clone(),
+                message: format!(
+                    "{} {}: operationId {reason}; using the derived name `{name}`",
+                    found.method.to_uppercase(),
+                    found.path
+                ),
+                overlay_action: Some(format!(
+                    "  - target: \"{}\"\n    update:\n      operationId: {}\n",
+                    pointer::overlay_target(&found.path, &found.method),
+                    naming::camel(&name)
+                )),
+            });
+        }
+        if let Some(op) = operation_mut(&mut doc, &found.path, &found.method) {
+            op.insert("operationId".into(), Value::String(name.clone()));
+        }
+        operations.push(Operation {
+            name,
+            method: found.method.clone(),
+            path: found.path.clone(),
+            vendor_operation_id: found.vendor_id.clone(),
+            pointer: op_pointer,
+        });
+    }
+
+    let mut hoister = Hoister::new(&doc);
+    for op in &operations {
+        hoister.operation(&mut doc, op)?;
+    }
+
+    let openapi = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone()).map_err(|e| {
+        invalid("#", format!("does not match the OpenAPI 3.0 schema: {e}"))
+    })?;
+    Ok(Normalised {
+        openapi,
+        document: doc,
+        operations,
+        warnings,
+    })
+}
+
+struct Found {
+    method: String,
+    path: String,
+    vendor_id: Option<String>,
+}
+
+fn collect_operations(doc: &Value, file: &str) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    let paths = doc["paths"].as_object().into_iter().flatten();
+    for (path, item) in paths {
+        let item_pointer = format!("#/paths/{}", pointer::escape(path));
+        let item = item.as_object().ok_or_else(|| Error::Invalid {
+            file: file.to_owned(),
+            pointer: item_pointer.clone(),
+            message: "a path item must be an object".into(),
+        })?;
+        if item.contains_key("$ref") {
+            return Err(Error::Unsupported {
+                operation: path.clone(),
+                pointer: format!("{item_pointer}/$ref"),
+                message: "path items given by `$ref` are not supported; inline the path item".into(),
+            });
+        }
+        for method in METHODS {
+            let Some(op) = item.get(*method) else { continue };
+            if !op.is_object() {
+                return Err(Error::Invalid {
+                    file: file.to_owned(),
+                    pointer: pointer::operation(path, method),
+                    message: "an operation must be an object".into(),
+                });
+            }
+            found.push(Found {
+                method: (*method).to_owned(),
+                path: path.clone(),
+                vendor_id: op.get("operationId").and_then(Value::as_str).map(str::to_owned),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// progenitor asserts that path parameters are required; turn that panic into an error.
+fn check_path_parameters(doc: &Value, found: &[Found], _file: &str) -> Result<()> {
+    for op in found {
+        let item = &doc["paths"][&op.path];
+        let lists = [
+            (format!("#/paths/{}/parameters", pointer::escape(&op.path)), &item["parameters"]),
+            (format!("{}/parameters", pointer::operation(&op.path, &op.method)), &item[&op.method]["parameters"]),
+        ];
+        for (list_pointer, list) in lists {
+            for (i, param) in list.as_array().into_iter().flatten().enumerate() {
+                let param = resolve(doc, param);
+                if param["in"] == "path" && param["required"] != Value::Bool(true) {
+                    return Err(Error::Unsupported {
+                        operation: format!("{} {}", op.method.to_uppercase(), op.path),
+                        pointer: format!("{list_pointer}/{i}"),
+                        message: format!(
+                            "path parameter {:?} must have `required: true`",
+                            param["name"].as_str().unwrap_or("?")
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Follows a local `$ref` (one hop at a time, at most 32) to the node it names.
+pub(crate) fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                Some(target) => node = target,
+                None => return &Value::Null,
+            },
+            None => return node,
+        }
+    }
+    &Value::Null
+}
+
+fn operation_mut<'a>(doc: &'a mut Value, path: &str, method: &str) -> Option<&'a mut Map<String, Value>> {
+    doc.get_mut("paths")?.get_mut(path)?.get_mut(method)?.as_object_mut()
+}
+
+/// Moves inline schemas into `components/schemas` under names nobody else uses.
+struct Hoister {
+    taken: BTreeSet<String>,
+}
+
+impl Hoister {
+    fn new(doc: &Value) -> Self {
+        let taken = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(|k| naming::type_name(k)).collect())
+            .unwrap_or_default();
+        Self { taken }
+    }
+
+    fn operation(&mut self, doc: &mut Value, op: &Operation) -> Result<()> {
+        let base = op.name.to_pascal_case();
+        let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
+
+        // JSON request bodies.
+        let content_ptr = format!("{op_ptr}/requestBody/content");
+        for media in json_media_types(doc, &content_ptr) {
+            let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
+            self.hoist(doc, &ptr, &format!("{base}Body"), op, false)?;
+        }
+
+        // Responses: the first schema gets `<Op>Response`, later ones add their status.
+        let responses_ptr = format!("{op_ptr}/responses");
+        let statuses: Vec<String> = doc
+            .pointer(&responses_ptr)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut first = true;
+        for status in statuses {
+            let content_ptr = format!("{responses_ptr}/{}/content", pointer::escape(&status));
+            for media in json_media_types(doc, &content_ptr) {
+                let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
+                let default = if first { format!("{base}Response") } else { format!("{base}Response{}", naming::type_name(&status)) };
+                if self.hoist(doc, &ptr, &default, op, false)? {
+                    first = false;
+                }
+            }
+        }
+
+        // Multipart property schemas that need a generated type (enums, objects, ...).
+        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else { return Ok(()) };
+        let body_name = multipart::body_type_name(doc, &body, op);
+        let props_ptr = format!("{body}/properties");
+        let props: Vec<String> = doc
+            .pointer(&props_ptr)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        for prop in props {
+            let ptr = format!("{props_ptr}/{}", pointer::escape(&prop));
+            let prop_type = format!("{body_name}{}", naming::type_name(&prop));
+            let schema = doc.pointer(&ptr).cloned().unwrap_or(Value::Null);
+            match multipart::classify(doc, &schema) {
+                Classified::Kind(_) => {}
+                Classified::NeedsType => {
+                    self.hoist(doc, &ptr, &prop_type, op, true)?;
+                }
+                Classified::ItemsNeedType => {
+                    self.hoist(doc, &format!("{ptr}/items"), &format!("{prop_type}Item"), op, true)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hoists the schema at `ptr` if it is inline and worth a name (or `force`d). Returns
+    /// whether a schema was there at all.
+    fn hoist(&mut self, doc: &mut Value, ptr: &str, default_name: &str, op: &Operation, force: bool) -> Result<bool> {
+        let Some(schema) = doc.pointer(ptr) else { return Ok(false) };
+        if schema.get("$ref").is_some() || !(force || deserves_a_name(schema)) {
+            return Ok(true);
+        }
+        let name = match schema.get("title").and_then(Value::as_str) {
+            Some(title) => {
+                let name = naming::type_name(title);
+                if !self.taken.insert(name.clone()) {
+                    return Err(Error::Unsupported {
+                        operation: op.label(),
+                        pointer: format!("#{ptr}/title"),
+                        message: format!("title {title:?} names type `{name}`, which another schema already has"),
+                    });
+                }
+                name
+            }
+            None => {
+                let mut name = default_name.to_owned();
+                let mut n = 2;
+                while !self.taken.insert(name.clone()) {
+                    name = format!("{default_name}{n}");
+                    n += 1;
+                }
+                name
+            }
+        };
+        let schema = std::mem::replace(
+            doc.pointer_mut(ptr).expect("pointer resolved above"),
+            json!({ "$ref": format!("#/components/schemas/{name}") }),
+        );
+        let root = doc.as_object_mut().expect("checked to be an object");
+        let components = root.entry("components").or_insert_with(|| json!({}));
+        if !components.is_object() {
+            *components = json!({});
+        }
+        let schemas = components
+            .as_object_mut()
+            .expect("made an object above")
+            .entry("schemas")
+            .or_insert_with(|| json!({}));
+        if let Some(schemas) = schemas.as_object_mut() {
+            schemas.insert(name, schema);
+        }
+        Ok(true)
+    }
+}
+
+fn json_media_types(doc: &Value, content_ptr: &str) -> Vec<String> {
+    doc.pointer(content_ptr)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.keys()
+                .filter(|k| {
+                    let essence = k.split(';').next().unwrap_or("").trim();
+                    essence == "application/json" || essence.ends_with("+json")
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Objects, enums and compositions get a named type; primitives and arrays of them do not.
+fn deserves_a_name(schema: &Value) -> bool {
+    ["properties", "enum", "allOf", "oneOf", "anyOf", "additionalProperties"]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
+        || schema.get("type").and_then(Value::as_str) == Some("object")
+}
