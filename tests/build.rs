@@ -1,0 +1,63 @@
+//! Generates a client for every fixture spec in `fixtures/specs/` into `$OUT_DIR/fixtures/`,
+//! and `$OUT_DIR/fixtures.rs`, which declares one module per fixture, so that every fixture
+//! client is compiled (and clippy-checked) with this package.
+//!
+//! A fixture `name.yaml` may come with an overlay `name.overlay.yaml`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let specs_dir = manifest.join("fixtures/specs");
+    println!("cargo::rerun-if-changed={}", specs_dir.display());
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let fixtures_out = out_dir.join("fixtures");
+    if let Err(e) = std::fs::create_dir_all(&fixtures_out) {
+        println!("cargo::error=cannot create {}: {e}", fixtures_out.display());
+        return;
+    }
+
+    let mut index = String::new();
+    for (name, spec, overlay) in fixtures(&specs_dir) {
+        println!("cargo::rerun-if-changed={}", spec.display());
+        let generated = simplio3d_codegen::load_files(&spec, overlay.as_deref())
+            .and_then(|loaded| simplio3d_codegen::generate(&loaded));
+        match generated {
+            Ok(source) => {
+                let file = fixtures_out.join(format!("{name}.rs"));
+                if let Err(e) = std::fs::write(&file, source) {
+                    println!("cargo::error=cannot write {}: {e}", file.display());
+                }
+                let _ = writeln!(
+                    index,
+                    "#[doc = \"Client generated from `fixtures/specs/{name}.yaml`.\"]\npub mod {name} {{ include!(concat!(env!(\"OUT_DIR\"), \"/fixtures/{name}.rs\")); }}"
+                );
+            }
+            Err(e) => println!("cargo::error=fixture {}: {e}", spec.display()),
+        }
+    }
+    let index_file = out_dir.join("fixtures.rs");
+    if let Err(e) = std::fs::write(&index_file, index) {
+        println!("cargo::error=cannot write {}: {e}", index_file.display());
+    }
+}
+
+/// `(module name, spec, overlay)` for every `*.yaml` fixture that is not itself an overlay.
+fn fixtures(dir: &Path) -> Vec<(String, PathBuf, Option<PathBuf>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.to_string_lossy().ends_with(".overlay.yaml"))
+        .map(|spec| {
+            let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let overlay = spec.with_file_name(format!("{stem}.overlay.yaml"));
+            let overlay = overlay.exists().then_some(overlay);
+            (stem.replace('-', "_"), spec, overlay)
+        })
+        .collect();
+    out.sort();
+    out
+}

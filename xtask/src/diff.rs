@@ -1,0 +1,11 @@
+//! `cargo xtask diff` (being written; see the issue that owns it).
+
+use std::process::ExitCode;
+
+/// Arguments of `cargo xtask diff`.
+#[derive(clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`cargo xtask diff` is not written yet")
+}
