@@ -50,9 +50,15 @@ fn fixtures(dir: &Path) -> Vec<(String, PathBuf, Option<PathBuf>)> {
         .flatten()
         .flatten()
         .map(|entry| entry.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.to_string_lossy().ends_with(".overlay.yaml"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "yaml")
+                && !p.to_string_lossy().ends_with(".overlay.yaml")
+        })
         .map(|spec| {
-            let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = spec
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let overlay = spec.with_file_name(format!("{stem}.overlay.yaml"));
             let overlay = overlay.exists().then_some(overlay);
             (stem.replace('-', "_"), spec, overlay)

@@ -22,7 +22,8 @@ fn main() {
     });
     match generated {
         Ok(source) => {
-            let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("client.rs");
+            let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"))
+                .join("client.rs");
             if let Err(e) = std::fs::write(&out, source) {
                 println!("cargo::error=cannot write {}: {e}", out.display());
             }

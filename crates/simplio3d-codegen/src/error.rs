@@ -31,7 +31,9 @@ pub enum Error {
         message: String,
     },
     /// An overlay action failed, e.g. its target matches nothing (strict mode).
-    #[error("overlay {file}: actions[{index}] (target {target}): {message}; fix or remove that action")]
+    #[error(
+        "overlay {file}: actions[{index}] (target {target}): {message}; fix or remove that action"
+    )]
     OverlayAction {
         /// Name of the overlay document.
         file: String,

@@ -27,9 +27,10 @@ impl Source {
             path: path.to_owned(),
             source,
         })?;
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(Self { name, bytes })
     }
 
@@ -76,7 +77,10 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.pointer)?;
         if let Some(action) = &self.overlay_action {
-            write!(f, "; pin it with this action in spec/overlay.yaml:\n{action}")?;
+            write!(
+                f,
+                "; pin it with this action in spec/overlay.yaml:\n{action}"
+            )?;
         }
         Ok(())
     }

@@ -55,7 +55,9 @@ pub(crate) fn classify(doc: &Value, schema: &Value) -> Classified {
             return Classified::Kind(FieldKind::File);
         }
         return match reference.strip_prefix("#/components/schemas/") {
-            Some(name) if !target.is_null() => Classified::Kind(FieldKind::Typed(naming::type_name(name))),
+            Some(name) if !target.is_null() => {
+                Classified::Kind(FieldKind::Typed(naming::type_name(name)))
+            }
             _ => Classified::NeedsType,
         };
     }
@@ -76,7 +78,9 @@ pub(crate) fn classify(doc: &Value, schema: &Value) -> Classified {
         Some("array") => {
             let items = schema.get("items").unwrap_or(&Value::Null);
             return match classify(doc, items) {
-                Classified::Kind(FieldKind::List(_)) | Classified::ItemsNeedType => Classified::NeedsType,
+                Classified::Kind(FieldKind::List(_)) | Classified::ItemsNeedType => {
+                    Classified::NeedsType
+                }
                 Classified::Kind(kind) => Classified::Kind(FieldKind::List(Box::new(kind))),
                 Classified::NeedsType if items.is_object() => Classified::ItemsNeedType,
                 Classified::NeedsType => Classified::NeedsType,
@@ -96,12 +100,17 @@ fn is_binary(schema: &Value) -> bool {
 }
 
 fn has_composition(schema: &Value) -> bool {
-    ["allOf", "oneOf", "anyOf", "properties"].iter().any(|k| schema.get(*k).is_some())
+    ["allOf", "oneOf", "anyOf", "properties"]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
 }
 
 /// The essence of a media type key is `multipart/form-data`.
 pub(crate) fn is_multipart(media_type: &str) -> bool {
-    media_type.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case("multipart/form-data"))
+    media_type
+        .split(';')
+        .next()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 /// Pointer (without `#`) to the operation's request body object, following a `$ref`.
@@ -132,12 +141,17 @@ pub(crate) fn media_type_key(doc: &Value, op_ptr: &str) -> Option<(String, Strin
 /// Pointer (without `#`) to the multipart body schema, `$ref`s followed.
 pub(crate) fn body_schema_pointer(doc: &Value, op_ptr: &str) -> Option<String> {
     let (body, key) = media_type_key(doc, op_ptr)?;
-    follow(doc, format!("{body}/content/{}/schema", pointer::escape(&key)))
+    follow(
+        doc,
+        format!("{body}/content/{}/schema", pointer::escape(&key)),
+    )
 }
 
 /// `types::<name>` of an operation's multipart body: the schema's `title`, else `<Op>Body`.
 pub(crate) fn body_type_name(doc: &Value, body_ptr: &str, op: &Operation) -> String {
-    let title = doc.pointer(&format!("{body_ptr}/title")).and_then(Value::as_str);
+    let title = doc
+        .pointer(&format!("{body_ptr}/title"))
+        .and_then(Value::as_str);
     // A `$ref`'d body's component already names a typify type; ours must differ.
     let is_component = body_ptr.starts_with("/components/schemas/");
     match title {
@@ -168,17 +182,26 @@ impl MultipartOp {
     /// `Ok(None)` when the operation has no multipart body.
     pub(crate) fn analyse(doc: &Value, op: &Operation) -> Result<Option<Self>> {
         let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
-        let Some((body_ptr, key)) = media_type_key(doc, &op_ptr) else { return Ok(None) };
+        let Some((body_ptr, key)) = media_type_key(doc, &op_ptr) else {
+            return Ok(None);
+        };
         let unsupported = |ptr: &str, message: String| Error::Unsupported {
             operation: op.label(),
             pointer: format!("#{ptr}"),
             message,
         };
         let media_ptr = format!("{body_ptr}/content/{}", pointer::escape(&key));
-        let schema_ptr = follow(doc, format!("{media_ptr}/schema"))
-            .ok_or_else(|| unsupported(&format!("{media_ptr}/schema"), "multipart body has no schema (or a dangling `$ref`)".into()))?;
+        let schema_ptr = follow(doc, format!("{media_ptr}/schema")).ok_or_else(|| {
+            unsupported(
+                &format!("{media_ptr}/schema"),
+                "multipart body has no schema (or a dangling `$ref`)".into(),
+            )
+        })?;
         let schema = doc.pointer(&schema_ptr).unwrap_or(&Value::Null);
-        let is_object = schema.get("type").and_then(Value::as_str).is_none_or(|t| t == "object");
+        let is_object = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .is_none_or(|t| t == "object");
         let properties = schema.get("properties").and_then(Value::as_object);
         let Some(properties) = properties.filter(|_| is_object) else {
             return Err(unsupported(
@@ -201,7 +224,12 @@ impl MultipartOp {
             }
             let kind = match classify(doc, prop) {
                 Classified::Kind(kind) => kind,
-                _ => return Err(unsupported(&prop_ptr, "this property has no type the generator can send as a part".into())),
+                _ => {
+                    return Err(unsupported(
+                        &prop_ptr,
+                        "this property has no type the generator can send as a part".into(),
+                    ));
+                }
             };
             let mut ident = naming::sanitize_field(wire);
             while fields.iter().any(|f| f.ident == ident) {
@@ -227,7 +255,8 @@ impl MultipartOp {
                 content_type,
             });
         }
-        let body_required = doc.pointer(&format!("{body_ptr}/required")) == Some(&Value::Bool(true));
+        let body_required =
+            doc.pointer(&format!("{body_ptr}/required")) == Some(&Value::Bool(true));
         Ok(Some(Self {
             method_name: op.name.clone(),
             body_type: body_type_name(doc, &schema_ptr, op),
@@ -263,7 +292,11 @@ impl MultipartOp {
     /// The body struct and its encoder, to be placed in `mod types`.
     pub(crate) fn body_tokens(&self) -> TokenStream {
         let ty = format_ident!("{}", self.body_type);
-        let derive = if self.has_files() { quote!(#[derive(Debug)]) } else { quote!(#[derive(Clone, Debug)]) };
+        let derive = if self.has_files() {
+            quote!(#[derive(Debug)])
+        } else {
+            quote!(#[derive(Clone, Debug)])
+        };
         let doc = format!(
             "The `multipart/form-data` body of {}.\n\nEach field is one part; optional fields are omitted when `None`.",
             self.summary
@@ -271,12 +304,20 @@ impl MultipartOp {
         let decls = self.fields.iter().map(|f| {
             let ident = format_ident!("{}", f.ident);
             let base = rust_type(&f.kind);
-            let ty = if f.required { base } else { quote!(::std::option::Option<#base>) };
+            let ty = if f.required {
+                base
+            } else {
+                quote!(::std::option::Option<#base>)
+            };
             let mut text = f.doc.clone().unwrap_or_default();
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            text.push_str(&format!("Part `{}`{}.", f.wire, if f.required { "" } else { " (optional)" }));
+            text.push_str(&format!(
+                "Part `{}`{}.",
+                f.wire,
+                if f.required { "" } else { " (optional)" }
+            ));
             quote! { #[doc = #text] pub #ident: #ty, }
         });
         let parts = self.fields.iter().map(|f| {
@@ -333,16 +374,27 @@ fn rust_type(kind: &FieldKind) -> TokenStream {
 }
 
 /// Statements that add `value` (of `kind`) to `form` as part(s) named `wire`.
-fn encode(kind: &FieldKind, wire: &str, content_type: Option<&str>, value: TokenStream) -> TokenStream {
+fn encode(
+    kind: &FieldKind,
+    wire: &str,
+    content_type: Option<&str>,
+    value: TokenStream,
+) -> TokenStream {
     let ct = match content_type {
         Some(ct) => quote!(::std::option::Option::Some(#ct)),
         None => quote!(::std::option::Option::None),
     };
     match kind {
-        FieldKind::Text(Scalar::String) => quote! { form = super::multipart::text(form, #wire, #value, #ct)?; },
-        FieldKind::Text(_) => quote! { form = super::multipart::text(form, #wire, #value.to_string(), #ct)?; },
+        FieldKind::Text(Scalar::String) => {
+            quote! { form = super::multipart::text(form, #wire, #value, #ct)?; }
+        }
+        FieldKind::Text(_) => {
+            quote! { form = super::multipart::text(form, #wire, #value.to_string(), #ct)?; }
+        }
         FieldKind::File => quote! { form = super::multipart::file(form, #wire, #value, #ct)?; },
-        FieldKind::Typed(_) => quote! { form = super::multipart::serialized(form, #wire, &#value, #ct)?; },
+        FieldKind::Typed(_) => {
+            quote! { form = super::multipart::serialized(form, #wire, &#value, #ct)?; }
+        }
         FieldKind::List(inner) => {
             let each = encode(inner, wire, content_type, quote!(item));
             quote! { for item in #value { #each } }

@@ -39,7 +39,9 @@ fn is_hex_hash(id: &str) -> bool {
 fn is_identifier(snake: &str) -> bool {
     !snake.is_empty()
         && !snake.starts_with(|c: char| c.is_ascii_digit())
-        && snake.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && snake
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Strict and reserved keywords of Rust 2024.
@@ -53,7 +55,15 @@ const KEYWORDS: &[&str] = &[
 
 /// Methods the generated `Client` already has (inherent, `ClientInfo`, `ClientHooks`).
 const CLIENT_METHODS: &[&str] = &[
-    "new", "new_with_client", "baseurl", "client", "api_version", "inner", "pre", "post", "exec",
+    "new",
+    "new_with_client",
+    "baseurl",
+    "client",
+    "api_version",
+    "inner",
+    "pre",
+    "post",
+    "exec",
 ];
 
 pub(crate) fn is_keyword(word: &str) -> bool {
@@ -70,9 +80,31 @@ fn is_noise_segment(segment: &str) -> bool {
 
 /// Words that already read as a verb, so no method verb is prefixed.
 const VERBS: &[&str] = &[
-    "add", "cancel", "copy", "create", "delete", "download", "duplicate", "export", "generate",
-    "get", "import", "list", "login", "logout", "refresh", "remove", "reset", "search", "send",
-    "set", "share", "update", "upload", "validate", "verify",
+    "add",
+    "cancel",
+    "copy",
+    "create",
+    "delete",
+    "download",
+    "duplicate",
+    "export",
+    "generate",
+    "get",
+    "import",
+    "list",
+    "login",
+    "logout",
+    "refresh",
+    "remove",
+    "reset",
+    "search",
+    "send",
+    "set",
+    "share",
+    "update",
+    "upload",
+    "validate",
+    "verify",
 ];
 
 /// Candidate names for an operation, from the shortest to the most specific.
@@ -154,9 +186,9 @@ pub(crate) fn assign_operation_names(
                 None => Some("is missing".to_owned()),
                 Some(id) => match unusable_reason(id) {
                     Some(reason) => Some(format!("{id:?} {reason}")),
-                    None if usable_counts[&id.to_snake_case()] > 1 => {
-                        Some(format!("{id:?} collides with another operationId after snake_case"))
-                    }
+                    None if usable_counts[&id.to_snake_case()] > 1 => Some(format!(
+                        "{id:?} collides with another operationId after snake_case"
+                    )),
                     None => None,
                 },
             };
@@ -178,8 +210,13 @@ fn first_free(candidates: Vec<String>, taken: &mut BTreeSet<String>) -> String {
         .find(|c| usable(c) && !taken.contains(*c))
         .cloned();
     if chosen.is_none() {
-        let last = candidates.last().cloned().unwrap_or_else(|| "operation".to_owned());
-        chosen = (2..).map(|n| format!("{last}_{n}")).find(|c| !taken.contains(c));
+        let last = candidates
+            .last()
+            .cloned()
+            .unwrap_or_else(|| "operation".to_owned());
+        chosen = (2..)
+            .map(|n| format!("{last}_{n}"))
+            .find(|c| !taken.contains(c));
     }
     let name = chosen.unwrap_or_default();
     taken.insert(name.clone());
@@ -242,27 +279,63 @@ mod tests {
 
     #[test]
     fn derived_names_read_well() {
-        assert_eq!(derived_candidates("get", "/api/v1/configurators")[0], "list_configurators");
+        assert_eq!(
+            derived_candidates("get", "/api/v1/configurators")[0],
+            "list_configurators"
+        );
         assert_eq!(
             derived_candidates("get", "/api/v1/configurators/{id}")[0],
             "get_configurators_by_id"
         );
-        assert_eq!(derived_candidates("post", "/api/v1/textures")[0], "create_textures");
-        assert_eq!(derived_candidates("post", "/api/v1/textures/upload")[0], "upload");
+        assert_eq!(
+            derived_candidates("post", "/api/v1/textures")[0],
+            "create_textures"
+        );
+        assert_eq!(
+            derived_candidates("post", "/api/v1/textures/upload")[0],
+            "upload"
+        );
         assert_eq!(derived_candidates("delete", "/")[0], "delete");
     }
 
     #[test]
     fn keywords_digits_collisions_and_client_methods_fall_back() {
         let ops = [
-            (Some("type".to_owned()), "get".to_owned(), "/types".to_owned()),
-            (Some("3d".to_owned()), "get".to_owned(), "/models/{id}".to_owned()),
-            (Some("getItem".to_owned()), "get".to_owned(), "/items/{id}".to_owned()),
-            (Some("get_item".to_owned()), "get".to_owned(), "/things/{id}".to_owned()),
-            (Some("post".to_owned()), "post".to_owned(), "/posts".to_owned()),
-            (Some("fine".to_owned()), "get".to_owned(), "/fine".to_owned()),
+            (
+                Some("type".to_owned()),
+                "get".to_owned(),
+                "/types".to_owned(),
+            ),
+            (
+                Some("3d".to_owned()),
+                "get".to_owned(),
+                "/models/{id}".to_owned(),
+            ),
+            (
+                Some("getItem".to_owned()),
+                "get".to_owned(),
+                "/items/{id}".to_owned(),
+            ),
+            (
+                Some("get_item".to_owned()),
+                "get".to_owned(),
+                "/things/{id}".to_owned(),
+            ),
+            (
+                Some("post".to_owned()),
+                "post".to_owned(),
+                "/posts".to_owned(),
+            ),
+            (
+                Some("fine".to_owned()),
+                "get".to_owned(),
+                "/fine".to_owned(),
+            ),
         ];
-        let names: Vec<_> = assign_operation_names(&ops).into_iter().map(|n| n.0).collect();
+        let names: Vec<_> = assign_operation_names(&ops)
+            .into_iter()
+            .map(|n| n.0)
+            .collect();
         assert_eq!(
             names,
             [
@@ -283,7 +356,10 @@ mod tests {
             (None, "get".to_owned(), "/b/items".to_owned()),
             (None, "get".to_owned(), "/b/items".to_owned()),
         ];
-        let names: Vec<_> = assign_operation_names(&ops).into_iter().map(|n| n.0).collect();
+        let names: Vec<_> = assign_operation_names(&ops)
+            .into_iter()
+            .map(|n| n.0)
+            .collect();
         assert_eq!(names, ["list_items", "list_b_items", "list_b_items_get"]);
     }
 

@@ -15,7 +15,9 @@ use crate::multipart::{self, Classified};
 use crate::{Error, Result, naming, pointer};
 
 /// HTTP methods a path item may hold, in the order OpenAPI lists them.
-pub(crate) const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub(crate) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 pub(crate) struct Normalised {
     pub(crate) openapi: openapiv3::OpenAPI,
@@ -99,9 +101,8 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         hoister.operation(&mut doc, op)?;
     }
 
-    let openapi = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone()).map_err(|e| {
-        invalid("#", format!("does not match the OpenAPI 3.0 schema: {e}"))
-    })?;
+    let openapi = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone())
+        .map_err(|e| invalid("#", format!("does not match the OpenAPI 3.0 schema: {e}")))?;
     Ok(Normalised {
         openapi,
         document: doc,
@@ -130,11 +131,14 @@ fn collect_operations(doc: &Value, file: &str) -> Result<Vec<Found>> {
             return Err(Error::Unsupported {
                 operation: path.clone(),
                 pointer: format!("{item_pointer}/$ref"),
-                message: "path items given by `$ref` are not supported; inline the path item".into(),
+                message: "path items given by `$ref` are not supported; inline the path item"
+                    .into(),
             });
         }
         for method in METHODS {
-            let Some(op) = item.get(*method) else { continue };
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
             if !op.is_object() {
                 return Err(Error::Invalid {
                     file: file.to_owned(),
@@ -145,7 +149,10 @@ fn collect_operations(doc: &Value, file: &str) -> Result<Vec<Found>> {
             found.push(Found {
                 method: (*method).to_owned(),
                 path: path.clone(),
-                vendor_id: op.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                vendor_id: op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             });
         }
     }
@@ -157,8 +164,14 @@ fn check_path_parameters(doc: &Value, found: &[Found], _file: &str) -> Result<()
     for op in found {
         let item = &doc["paths"][&op.path];
         let lists = [
-            (format!("#/paths/{}/parameters", pointer::escape(&op.path)), &item["parameters"]),
-            (format!("{}/parameters", pointer::operation(&op.path, &op.method)), &item[&op.method]["parameters"]),
+            (
+                format!("#/paths/{}/parameters", pointer::escape(&op.path)),
+                &item["parameters"],
+            ),
+            (
+                format!("{}/parameters", pointer::operation(&op.path, &op.method)),
+                &item[&op.method]["parameters"],
+            ),
         ];
         for (list_pointer, list) in lists {
             for (i, param) in list.as_array().into_iter().flatten().enumerate() {
@@ -193,8 +206,15 @@ pub(crate) fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
     &Value::Null
 }
 
-fn operation_mut<'a>(doc: &'a mut Value, path: &str, method: &str) -> Option<&'a mut Map<String, Value>> {
-    doc.get_mut("paths")?.get_mut(path)?.get_mut(method)?.as_object_mut()
+fn operation_mut<'a>(
+    doc: &'a mut Value,
+    path: &str,
+    method: &str,
+) -> Option<&'a mut Map<String, Value>> {
+    doc.get_mut("paths")?
+        .get_mut(path)?
+        .get_mut(method)?
+        .as_object_mut()
 }
 
 /// Moves inline schemas into `components/schemas` under names nobody else uses.
@@ -235,7 +255,11 @@ impl Hoister {
             let content_ptr = format!("{responses_ptr}/{}/content", pointer::escape(&status));
             for media in json_media_types(doc, &content_ptr) {
                 let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
-                let default = if first { format!("{base}Response") } else { format!("{base}Response{}", naming::type_name(&status)) };
+                let default = if first {
+                    format!("{base}Response")
+                } else {
+                    format!("{base}Response{}", naming::type_name(&status))
+                };
                 if self.hoist(doc, &ptr, &default, op, false)? {
                     first = false;
                 }
@@ -243,7 +267,9 @@ impl Hoister {
         }
 
         // Multipart property schemas that need a generated type (enums, objects, ...).
-        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else { return Ok(()) };
+        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else {
+            return Ok(());
+        };
         let body_name = multipart::body_type_name(doc, &body, op);
         let props_ptr = format!("{body}/properties");
         let props: Vec<String> = doc
@@ -261,7 +287,13 @@ impl Hoister {
                     self.hoist(doc, &ptr, &prop_type, op, true)?;
                 }
                 Classified::ItemsNeedType => {
-                    self.hoist(doc, &format!("{ptr}/items"), &format!("{prop_type}Item"), op, true)?;
+                    self.hoist(
+                        doc,
+                        &format!("{ptr}/items"),
+                        &format!("{prop_type}Item"),
+                        op,
+                        true,
+                    )?;
                 }
             }
         }
@@ -270,8 +302,17 @@ impl Hoister {
 
     /// Hoists the schema at `ptr` if it is inline and worth a name (or `force`d). Returns
     /// whether a schema was there at all.
-    fn hoist(&mut self, doc: &mut Value, ptr: &str, default_name: &str, op: &Operation, force: bool) -> Result<bool> {
-        let Some(schema) = doc.pointer(ptr) else { return Ok(false) };
+    fn hoist(
+        &mut self,
+        doc: &mut Value,
+        ptr: &str,
+        default_name: &str,
+        op: &Operation,
+        force: bool,
+    ) -> Result<bool> {
+        let Some(schema) = doc.pointer(ptr) else {
+            return Ok(false);
+        };
         if schema.get("$ref").is_some() || !(force || deserves_a_name(schema)) {
             return Ok(true);
         }
@@ -282,7 +323,9 @@ impl Hoister {
                     return Err(Error::Unsupported {
                         operation: op.label(),
                         pointer: format!("#{ptr}/title"),
-                        message: format!("title {title:?} names type `{name}`, which another schema already has"),
+                        message: format!(
+                            "title {title:?} names type `{name}`, which another schema already has"
+                        ),
                     });
                 }
                 name
@@ -335,8 +378,15 @@ fn json_media_types(doc: &Value, content_ptr: &str) -> Vec<String> {
 
 /// Objects, enums and compositions get a named type; primitives and arrays of them do not.
 fn deserves_a_name(schema: &Value) -> bool {
-    ["properties", "enum", "allOf", "oneOf", "anyOf", "additionalProperties"]
-        .iter()
-        .any(|k| schema.get(*k).is_some())
+    [
+        "properties",
+        "enum",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "additionalProperties",
+    ]
+    .iter()
+    .any(|k| schema.get(*k).is_some())
         || schema.get("type").and_then(Value::as_str) == Some("object")
 }

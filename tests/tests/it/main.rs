@@ -1,1 +1,5 @@
 //! The one integration-test binary of the workspace's spec-driven suite.
+
+mod codegen;
+mod multipart_wire;
+mod support;

@@ -1,0 +1,150 @@
+//! Code generation over the fixture corpus: snapshots of the generated source, errors for
+//! documents the generator cannot handle, and the naming rules on the vendor spec.
+
+use std::path::{Path, PathBuf};
+
+use simplio3d_codegen::{Error, load_files};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `(stem, spec, overlay)` for every file in `dir` ending in `.yaml` that is not an overlay.
+fn documents(dir: &Path) -> Vec<(String, PathBuf, Option<PathBuf>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixture dir exists")
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| {
+            p.to_string_lossy().ends_with(".yaml")
+                && !p.to_string_lossy().ends_with(".overlay.yaml")
+        })
+        .map(|p| {
+            let stem = p
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let overlay = p.with_file_name(format!("{stem}.overlay.yaml"));
+            (stem, p.clone(), overlay.exists().then_some(overlay))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn fixture_snapshots() {
+    let fixtures = documents(&fixtures_dir().join("specs"));
+    assert!(
+        fixtures.len() >= 8,
+        "the corpus has {} specs",
+        fixtures.len()
+    );
+    for (stem, spec, overlay) in fixtures {
+        let loaded =
+            load_files(&spec, overlay.as_deref()).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        let source = simplio3d_codegen::generate(&loaded).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        // Overwrite with `EXPECTORATE=overwrite cargo test -p simplio3d-tests`, then review the diff.
+        expectorate::assert_contents(fixtures_dir().join(format!("snapshots/{stem}.rs")), &source);
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let spec = workspace_root().join(simplio3d_codegen::SPEC_PATH);
+    let overlay = workspace_root().join(simplio3d_codegen::OVERLAY_PATH);
+    let first =
+        simplio3d_codegen::generate(&load_files(&spec, Some(&overlay)).expect("vendor spec loads"));
+    let second =
+        simplio3d_codegen::generate(&load_files(&spec, Some(&overlay)).expect("vendor spec loads"));
+    assert_eq!(first.expect("generates"), second.expect("generates"));
+}
+
+/// Each `fixtures/invalid/*.yaml` starts with `# error: <text>`; loading or generating it must
+/// fail with an error whose message contains that text (and must not panic).
+#[test]
+fn unusable_documents_fail_with_what_and_where() {
+    let cases = documents(&fixtures_dir().join("invalid"));
+    assert!(
+        cases.len() >= 8,
+        "the invalid corpus has {} documents",
+        cases.len()
+    );
+    for (stem, spec, overlay) in cases {
+        let text = std::fs::read_to_string(&spec).expect("readable");
+        let expected = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# error: "))
+            .unwrap_or_else(|| panic!("{stem}: first line must be `# error: <text>`"));
+        let result =
+            load_files(&spec, overlay.as_deref()).and_then(|s| simplio3d_codegen::generate(&s));
+        let error = result
+            .err()
+            .unwrap_or_else(|| panic!("{stem}: expected an error containing {expected:?}"));
+        let message = error.to_string();
+        assert!(
+            message.contains(expected),
+            "{stem}: {message:?} does not contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn vendor_hash_operation_ids_never_reach_public_names() {
+    let spec = workspace_root().join(simplio3d_codegen::SPEC_PATH);
+    // Without the overlay the hash is replaced by the derived name, with a warning that
+    // names the overlay action to pin it.
+    let loaded = load_files(&spec, None).expect("vendor spec loads");
+    assert_eq!(loaded.operations[0].name, "create_session");
+    assert_eq!(
+        loaded.operations[0].vendor_operation_id.as_deref(),
+        Some("40e023f5f250da13f94e48c808d5560c")
+    );
+    let warning = loaded.warnings.first().expect("a naming warning");
+    let action = warning
+        .overlay_action
+        .as_deref()
+        .expect("an overlay action");
+    assert!(
+        action.contains("$.paths['/api/open-api/v1/auth/create-session'].post"),
+        "{action}"
+    );
+    assert!(action.contains("operationId: createSession"), "{action}");
+
+    let committed = std::fs::read_to_string(
+        workspace_root().join("crates/simplio3d-client/generated/client.rs"),
+    )
+    .expect("snapshot exists");
+    let source = simplio3d_codegen::generate(&loaded).expect("generates");
+    for text in [committed, source] {
+        assert!(
+            !text.contains("40e023f5"),
+            "a hash leaked into generated names"
+        );
+        assert!(text.contains("pub async fn create_session"));
+    }
+}
+
+#[test]
+fn the_overlay_pins_names_and_is_strict() {
+    let root = workspace_root();
+    let loaded = load_files(
+        &root.join(simplio3d_codegen::SPEC_PATH),
+        Some(&root.join(simplio3d_codegen::OVERLAY_PATH)),
+    )
+    .expect("vendor spec + overlay load");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.operations[0].name, "create_session");
+
+    let dangling = fixtures_dir().join("invalid/dangling_overlay_target.yaml");
+    let overlay = fixtures_dir().join("invalid/dangling_overlay_target.overlay.yaml");
+    match load_files(&dangling, Some(&overlay)) {
+        Err(Error::OverlayAction { index, .. }) => assert_eq!(index, 1),
+        other => panic!("expected an overlay action error, got {other:?}"),
+    }
+}

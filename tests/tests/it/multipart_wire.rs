@@ -1,0 +1,276 @@
+//! Multipart requests checked on the wire: a loopback server receives what the generated
+//! client sends, multer parses it back, and each part's name, value, file name and content
+//! type is asserted.
+
+use bytes::Bytes;
+use simplio3d_client::types::CreateSessionBody;
+use simplio3d_tests::fixtures::{
+    multipart_uploads as uploads, odd_property_names as odd, vendor_future,
+};
+use uploads::multipart::FilePart;
+
+use crate::support::capture::{CaptureServer, Part};
+
+fn text(name: &str, value: &str) -> Part {
+    Part {
+        name: name.into(),
+        file_name: None,
+        content_type: None,
+        data: Bytes::copy_from_slice(value.as_bytes()),
+    }
+}
+
+fn file(name: &str, file_name: &str, content_type: &str, data: &'static [u8]) -> Part {
+    Part {
+        name: name.into(),
+        file_name: Some(file_name.into()),
+        content_type: Some(content_type.into()),
+        data: Bytes::from_static(data),
+    }
+}
+
+#[tokio::test]
+async fn vendor_create_session_sends_id_and_domain_name_as_multipart() {
+    let server =
+        CaptureServer::start(200, r#"{"message":"Login Successful.","token":"eyJ.x.y"}"#).await;
+    let client = simplio3d_client::Client::new(&server.url());
+    let body = CreateSessionBody {
+        id: "edcfrt123".into(),
+        domain_name: "example.com".into(),
+    };
+
+    let response = client.create_session(body).await.expect("200 is a success");
+    assert_eq!(response.token.as_deref(), Some("eyJ.x.y"));
+    assert_eq!(response.message.as_deref(), Some("Login Successful."));
+
+    let request = server.single();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.uri.path(), "/api/open-api/v1/auth/create-session");
+    let content_type = request.header("content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    assert_eq!(
+        request.parts().await,
+        [text("id", "edcfrt123"), text("domain_name", "example.com")]
+    );
+}
+
+#[tokio::test]
+async fn every_kind_of_part_arrives_as_the_spec_says() {
+    let server = CaptureServer::start(201, r#"{"id":7,"name":"chair"}"#).await;
+    let client = uploads::Client::new(&server.url());
+    let streamed = futures::stream::iter([
+        Ok::<_, std::io::Error>(Bytes::from_static(b"str")),
+        Ok(Bytes::from_static(b"eamed")),
+    ]);
+    let body = uploads::types::UploadAssetBody {
+        model: FilePart::bytes(&b"glTF-binary"[..])
+            .file_name("chair.glb")
+            .content_type("model/gltf-binary"),
+        preview: Some(FilePart::bytes(&b"\x89PNG"[..])),
+        textures: Some(vec![
+            FilePart::bytes(&b"wood"[..])
+                .file_name("wood.jpg")
+                .content_type("image/jpeg"),
+            FilePart::stream(streamed, None).file_name("fabric.jpg"),
+        ]),
+        name: "Chair".into(),
+        scale: Some(1.5),
+        layers: Some(3),
+        published: Some(true),
+        tags: Some(vec!["oak".into(), "indoor".into()]),
+        kind: uploads::types::UploadAssetBodyKind::Scene,
+        placement: Some(uploads::types::UploadAssetBodyPlacement { x: 1.0, y: -2.5 }),
+        metadata: Some(uploads::types::Metadata {
+            author: Some("Ann".into()),
+            license: Some(uploads::types::MetadataLicense::CcBy),
+        }),
+    };
+
+    let asset = client
+        .upload_asset("cfg 1", Some(true), body)
+        .await
+        .expect("201 is a success");
+    assert_eq!(asset.id, 7);
+
+    let request = server.single();
+    assert_eq!(request.uri.path(), "/configurators/cfg%201/assets");
+    assert_eq!(request.uri.query(), Some("dry_run=true"));
+    let parts = request.parts().await;
+    let expected = [
+        file("model", "chair.glb", "model/gltf-binary", b"glTF-binary"),
+        // No file name given: the part name stands in; no type given: encoding.contentType.
+        file("preview", "preview", "image/png", b"\x89PNG"),
+        file("textures", "wood.jpg", "image/jpeg", b"wood"),
+        file(
+            "textures",
+            "fabric.jpg",
+            "application/octet-stream",
+            b"streamed",
+        ),
+        text("name", "Chair"),
+        text("scale", "1.5"),
+        text("layers", "3"),
+        text("published", "true"),
+        text("tags", "oak"),
+        text("tags", "indoor"),
+        text("kind", "scene"),
+        Part {
+            name: "placement".into(),
+            file_name: None,
+            content_type: Some("application/json".into()),
+            data: Bytes::from_static(br#"{"x":1.0,"y":-2.5}"#),
+        },
+        Part {
+            name: "metadata".into(),
+            file_name: None,
+            content_type: Some("application/vnd.simplio3d.meta+json".into()),
+            data: Bytes::from_static(br#"{"author":"Ann","license":"cc-by"}"#),
+        },
+    ];
+    assert_eq!(parts, expected);
+}
+
+#[tokio::test]
+async fn unset_optional_parts_are_omitted() {
+    let server = CaptureServer::start(201, r#"{"id":1,"name":"x"}"#).await;
+    let client = uploads::Client::new(&server.url());
+    let body = uploads::types::UploadAssetBody {
+        model: FilePart::bytes(Vec::from(&b"m"[..])),
+        preview: None,
+        textures: None,
+        name: "x".into(),
+        scale: None,
+        layers: None,
+        published: None,
+        tags: None,
+        kind: uploads::types::UploadAssetBodyKind::Model,
+        placement: None,
+        metadata: None,
+    };
+    client
+        .upload_asset("c", None, body)
+        .await
+        .expect("201 is a success");
+    let request = server.single();
+    assert_eq!(request.uri.query(), None);
+    assert_eq!(
+        request.parts().await,
+        [
+            file("model", "model", "application/octet-stream", b"m"),
+            text("name", "x"),
+            text("kind", "model")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_optional_body_is_sent_only_when_given() {
+    let server = CaptureServer::start(204, "").await;
+    let client = uploads::Client::new(&server.url());
+    client
+        .replace_thumbnail("c", 9, None)
+        .await
+        .expect("204 is a success");
+    let request = server.single();
+    assert_eq!(request.uri.path(), "/configurators/c/assets/9/thumbnail");
+    assert_eq!(request.header("content-type"), None);
+    assert!(request.body.is_empty());
+
+    let server = CaptureServer::start(204, "").await;
+    let client = uploads::Client::new(&server.url());
+    let body = uploads::types::ReplaceThumbnailBody {
+        image: None,
+        caption: Some("front".into()),
+    };
+    client
+        .replace_thumbnail("c", 9, Some(body))
+        .await
+        .expect("204 is a success");
+    assert_eq!(server.single().parts().await, [text("caption", "front")]);
+}
+
+#[tokio::test]
+async fn wire_names_survive_sanitised_field_names() {
+    let server = CaptureServer::start(
+        200,
+        r#"{"share-url":"https://s/1","@type":"link","async":false}"#,
+    )
+    .await;
+    let client = odd::Client::new(&server.url());
+    let body = odd::types::ShareBody {
+        type_: "link".into(),
+        meta_data: "m".into(),
+        _3d: Some(true),
+        id: Some("urn:1".into()),
+        file: Some(vec![
+            odd::multipart::FilePart::bytes(&b"a"[..]),
+            odd::multipart::FilePart::bytes(&b"b"[..]),
+        ]),
+        self_: Some("me".into()),
+    };
+    let response = client.share(body).await.expect("200 is a success");
+    assert_eq!(response.share_url.as_deref(), Some("https://s/1"));
+    assert_eq!(
+        server.single().parts().await,
+        [
+            text("type", "link"),
+            text("meta-data", "m"),
+            text("3d", "true"),
+            text("@id", "urn:1"),
+            file("file[]", "file[]", "application/octet-stream", b"a"),
+            file("file[]", "file[]", "application/octet-stream", b"b"),
+            text("self", "me"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn future_vendor_uploads_use_derived_and_overlay_names() {
+    let server = CaptureServer::start(200, "").await;
+    let client = vendor_future::Client::new(&server.url());
+    let images = vec![
+        vendor_future::multipart::FilePart::bytes(&b"1"[..])
+            .file_name("a.png")
+            .content_type("image/png"),
+        vendor_future::multipart::FilePart::bytes(&b"2"[..])
+            .file_name("b.png")
+            .content_type("image/png"),
+    ];
+    client
+        .create_images(42, vendor_future::types::CreateImagesBody { images })
+        .await
+        .expect("200 is a success");
+    let request = server.single();
+    assert_eq!(request.uri.path(), "/api/open-api/v1/orders/42/images");
+    assert_eq!(
+        request.parts().await,
+        [
+            file("images", "a.png", "image/png", b"1"),
+            file("images", "b.png", "image/png", b"2")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_part_content_type_is_an_error_naming_the_part() {
+    let server = CaptureServer::start(200, "").await;
+    let client = vendor_future::Client::new(&server.url());
+    let texture =
+        vendor_future::multipart::FilePart::bytes(&b"t"[..]).content_type("not a mime type");
+    let body = vendor_future::types::UploadTextureBody {
+        texture,
+        name: None,
+    };
+    let error = client
+        .upload_texture("cfg", body)
+        .await
+        .expect_err("invalid content type");
+    let message = error.to_string();
+    assert!(
+        message.contains("texture") && message.contains("not a mime type"),
+        "{message}"
+    );
+}

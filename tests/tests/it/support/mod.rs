@@ -1,0 +1,3 @@
+//! Test support shared by the suite's modules.
+
+pub mod capture;
