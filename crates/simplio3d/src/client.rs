@@ -1,0 +1,321 @@
+//! [`Simplio3d`]: the client, and how one call becomes attempts through the generated client.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use backon::Retryable as _;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use secrecy::{ExposeSecret as _, SecretString};
+use simplio3d_client::types::{CreateSessionBody, CreateSessionResponse};
+use simplio3d_client::{Error as GeneratedError, ResponseValue};
+use tokio::time::Instant;
+use tracing::{Instrument as _, field};
+use url::Url;
+
+use crate::config::Simplio3dBuilder;
+use crate::retry::retry_after;
+use crate::session::{Session, SessionToken};
+use crate::{Error, RetryPolicy, validate};
+
+/// The longest server-supplied message kept in an [`Error`].
+const MAX_MESSAGE_CHARS: usize = 512;
+/// The most of an unexpected response's body read to find a message; the rest is never
+/// read (the connection is dropped), so a huge error body costs no memory.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// A Simplio3D Open API client: configuration, auth, typed errors, retries and tracing
+/// over the generated [`simplio3d_client::Client`], which makes every HTTP call.
+///
+/// Cheap to clone (one shared connection pool); build one and share it.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), simplio3d::Error> {
+/// // SIMPLIO3D_API_KEY (and optionally SIMPLIO3D_BASE_URL) from the environment:
+/// let client = simplio3d::Simplio3d::from_env()?;
+/// let session = client.create_session("edcfrt", "shop.example.com").await?;
+/// let header = session.token.bearer_header(); // for the vendor's later calls
+/// # let _ = header; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Simplio3d {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) generated: simplio3d_client::Client,
+    pub(crate) base_url: Url,
+    pub(crate) retry: RetryPolicy,
+    /// Kept only to scrub it from server-supplied text before that text enters an error.
+    pub(crate) api_key: SecretString,
+}
+
+impl fmt::Debug for Simplio3d {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simplio3d")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simplio3d {
+    /// A builder; see [`Simplio3dBuilder`].
+    pub fn builder() -> Simplio3dBuilder {
+        Simplio3dBuilder::default()
+    }
+
+    /// A client configured from `SIMPLIO3D_API_KEY` (required) and `SIMPLIO3D_BASE_URL`
+    /// (optional, default `https://app.simplio3d.com`), with default settings otherwise.
+    /// For more control, `Simplio3d::builder().from_env()?` then adjust and `build()`.
+    pub fn from_env() -> Result<Self, Error> {
+        Simplio3dBuilder::default().from_env()?.build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The generated client underneath, already authenticated, for operations this
+    /// wrapper does not cover yet. Calls made through it get no retries or error mapping.
+    pub fn generated(&self) -> &simplio3d_client::Client {
+        &self.inner.generated
+    }
+
+    /// Creates a session for a configurator embedded on `domain_name`
+    /// (`POST /api/open-api/v1/auth/create-session`).
+    ///
+    /// The arguments are checked first ([`Error::InvalidInput`] names the one at fault).
+    /// `domain_name` must be a bare host name such as `shop.example.com`: a URL such as
+    /// `https://shop.example.com/` is refused, not normalised, with an error that suggests
+    /// the host name, because the vendor compares it with the domain on record.
+    ///
+    /// Failed attempts are retried by the [`RetryPolicy`]; each attempt is a call of the
+    /// generated client's `create_session`. To reuse sessions until they expire, use a
+    /// [`SessionCache`](crate::SessionCache).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = simplio3d::Simplio3d::builder().api_key("k").build().unwrap();
+    /// let err = client.create_session("edcfrt", "https://shop.example.com/").await.unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid `domain_name`: must be a bare host name, not a URL; did you mean `shop.example.com`?"
+    /// );
+    /// # }
+    /// ```
+    pub async fn create_session(
+        &self,
+        configurator_id: &str,
+        domain_name: &str,
+    ) -> Result<Session, Error> {
+        validate::configurator_id(configurator_id)?;
+        validate::domain_name(domain_name)?;
+        let span = tracing::info_span!(
+            "simplio3d.call",
+            operation = "create_session",
+            attempts = field::Empty,
+            status = field::Empty,
+            latency_ms = field::Empty,
+        );
+        self.call_with_retries(|| CreateSessionBody {
+            id: configurator_id.to_owned(),
+            domain_name: domain_name.to_owned(),
+        })
+        .instrument(span)
+        .await
+    }
+
+    async fn call_with_retries(
+        &self,
+        body: impl Fn() -> CreateSessionBody,
+    ) -> Result<Session, Error> {
+        let policy = &self.inner.retry;
+        let started = Instant::now();
+        let deadline = started + policy.get_deadline();
+        let attempts = AtomicU32::new(0);
+
+        let attempt = || {
+            let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let span = tracing::debug_span!(
+                "simplio3d.attempt",
+                operation = "create_session",
+                attempt = number,
+                status = field::Empty,
+                latency_ms = field::Empty,
+            );
+            self.attempt(body(), started, deadline).instrument(span)
+        };
+        let result = attempt
+            .retry(policy.backoff())
+            .when(Error::is_retryable)
+            .adjust(|error, backoff| {
+                // `None` from backon: attempts exhausted.
+                let backoff = backoff?;
+                let wait = error.retry_after().unwrap_or(backoff);
+                (Instant::now() + wait < deadline).then_some(wait)
+            })
+            .notify(|error, wait| {
+                tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
+            })
+            .await;
+
+        let span = tracing::Span::current();
+        let latency_ms = millis(started.elapsed());
+        span.record("attempts", attempts.load(Ordering::Relaxed));
+        span.record("latency_ms", latency_ms);
+        match &result {
+            Ok(_) => {
+                span.record("status", 200);
+                tracing::debug!(latency_ms, "session created");
+            }
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    span.record("status", status.as_u16());
+                }
+                tracing::warn!(error = %error, latency_ms, "create_session failed");
+            }
+        }
+        result
+    }
+
+    /// One attempt through the generated client, bounded by what is left of the deadline.
+    async fn attempt(
+        &self,
+        body: CreateSessionBody,
+        started: Instant,
+        deadline: Instant,
+    ) -> Result<Session, Error> {
+        let attempt_started = Instant::now();
+        let remaining = deadline.saturating_duration_since(attempt_started);
+        let call = self.inner.generated.create_session(body);
+        let result = match tokio::time::timeout(remaining, call).await {
+            Ok(Ok(response)) => self.session_from(response),
+            Ok(Err(error)) => Err(self.error_from(error, started).await),
+            Err(_) => Err(Error::Timeout {
+                elapsed: started.elapsed(),
+            }),
+        };
+        let span = tracing::Span::current();
+        let latency_ms = millis(attempt_started.elapsed());
+        span.record("latency_ms", latency_ms);
+        match &result {
+            Ok(_) => {
+                span.record("status", 200);
+                tracing::debug!(status = 200, latency_ms, "attempt succeeded");
+            }
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    span.record("status", status.as_u16());
+                }
+                tracing::debug!(error = %error, latency_ms, "attempt failed");
+            }
+        }
+        result
+    }
+
+    fn session_from(&self, response: ResponseValue<CreateSessionResponse>) -> Result<Session, Error> {
+        let status = response.status();
+        let CreateSessionResponse { message, token } = response.into_inner();
+        let token = match token {
+            Some(token) if !token.is_empty() => token,
+            _ => return Err(Error::MissingToken { status }),
+        };
+        let token = SessionToken::new(token).map_err(|e| Error::Decode {
+            status,
+            reason: e.to_string(),
+        })?;
+        Ok(Session::new(token, message.map(|m| self.scrub(&m))))
+    }
+
+    async fn error_from(&self, error: GeneratedError<()>, started: Instant) -> Error {
+        match error {
+            GeneratedError::CommunicationError(e)
+            | GeneratedError::InvalidUpgrade(e)
+            | GeneratedError::ResponseBodyError(e) => {
+                if e.is_timeout() {
+                    Error::Timeout {
+                        elapsed: started.elapsed(),
+                    }
+                } else {
+                    Error::Connection { source: Arc::new(e) }
+                }
+            }
+            GeneratedError::ErrorResponse(response) => {
+                status_error(response.status(), response.headers(), None)
+            }
+            GeneratedError::UnexpectedResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let message = if matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY) {
+                    read_message(response).await.map(|m| self.scrub(&m))
+                } else {
+                    // Dropped unread: a hostile or broken server's body costs nothing.
+                    None
+                };
+                status_error(status, &headers, message)
+            }
+            GeneratedError::InvalidResponsePayload(_, e) => Error::Decode {
+                status: StatusCode::OK,
+                reason: self.scrub(&e.to_string()),
+            },
+            GeneratedError::InvalidRequest(reason) | GeneratedError::Custom(reason) => {
+                Error::Client { reason }
+            }
+        }
+    }
+
+    /// Server-supplied text, shortened and with the API key removed (a hostile server
+    /// could echo it back).
+    fn scrub(&self, text: &str) -> String {
+        let mut text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
+        let key = self.inner.api_key.expose_secret();
+        if !key.is_empty() && text.contains(key) {
+            text = text.replace(key, "[REDACTED]");
+        }
+        text
+    }
+}
+
+fn status_error(status: StatusCode, headers: &HeaderMap, message: Option<String>) -> Error {
+    match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => Error::Rejected { status, message },
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized { status },
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+            retry_after: retry_after(headers),
+        },
+        s if s.is_server_error() => Error::Server {
+            status,
+            retry_after: retry_after(headers),
+        },
+        _ => Error::UnexpectedStatus { status },
+    }
+}
+
+/// The `message` of a JSON error body (`{"message": "..."}`, Laravel's shape), reading
+/// at most [`MAX_ERROR_BODY_BYTES`].
+async fn read_message(mut response: reqwest::Response) -> Option<String> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY_BYTES {
+            return None; // too large to be a message; not worth parsing a prefix
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    value.get("message")?.as_str().map(str::to_owned)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
