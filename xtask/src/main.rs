@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 mod conformance;
 mod diff;
+mod fetch;
 mod regen;
+mod workspace;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer tasks for the Simplio3D SDK workspace")]

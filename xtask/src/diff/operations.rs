@@ -1,0 +1,466 @@
+//! Operation-level comparison: matching, names, security, parameters, bodies, responses.
+//!
+//! Operations are matched by method + path template with parameter names erased (a
+//! renamed path parameter is the same URL). Everything schema-shaped goes to
+//! [`SchemaWalk`]; whatever differs that no rule names becomes `unclassified-change`, so
+//! nothing is silently left out of the report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+use simplio3d_codegen::Operation;
+
+use super::model::{Change, OperationRef, Rule};
+use super::schema::{Container, Direction, SchemaWalk, resolve};
+
+/// One side of the comparison.
+pub(crate) struct Side<'a> {
+    pub(crate) document: &'a Value,
+    pub(crate) operations: &'a [Operation],
+}
+
+/// Every change between two normalised documents.
+pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>) -> Vec<Change> {
+    let key = |op: &Operation| (op.method.clone(), erase_parameter_names(&op.path));
+    let old_by_key: BTreeMap<_, _> = old.operations.iter().map(|op| (key(op), op)).collect();
+    let new_by_key: BTreeMap<_, _> = new.operations.iter().map(|op| (key(op), op)).collect();
+
+    let mut changes = Vec::new();
+    for (k, op) in &old_by_key {
+        if !new_by_key.contains_key(k) {
+            changes.push(Change::new(Rule::OperationRemoved, Some(op_ref(op)), "", format!("`{}` was removed", op.name)));
+        }
+    }
+    for (k, op) in &new_by_key {
+        match old_by_key.get(k) {
+            None => changes.push(Change::new(Rule::OperationAdded, Some(op_ref(op)), "", format!("new method `{}`", op.name))),
+            Some(old_op) => compare_operation(old, new, old_op, op, &mut changes),
+        }
+    }
+    changes
+}
+
+fn op_ref(op: &Operation) -> OperationRef {
+    OperationRef { method: op.method.to_uppercase(), path: op.path.clone(), rust_name: op.name.clone() }
+}
+
+/// `/a/{id}/b` → `/a/{}/b`.
+fn erase_parameter_names(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_braces = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_braces = true;
+                out.push('{');
+            }
+            '}' => {
+                in_braces = false;
+                out.push('}');
+            }
+            _ if in_braces => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn operation_node<'v>(doc: &'v Value, op: &Operation) -> &'v Value {
+    &doc["paths"][&op.path][&op.method]
+}
+
+fn compare_operation(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Operation, changes: &mut Vec<Change>) {
+    let operation = op_ref(new_op);
+    let (old_node, new_node) = (operation_node(old.document, old_op), operation_node(new.document, new_op));
+
+    if old_op.name != new_op.name {
+        changes.push(Change::new(
+            Rule::OperationRenamed,
+            Some(operation.clone()),
+            "",
+            format!(
+                "`{}` is now `{}`; to keep the old name, add to spec/overlay.yaml:\n  - target: \"$.paths['{}'].{}\"\n    update:\n      operationId: {}",
+                old_op.name,
+                new_op.name,
+                new_op.path.replace('\'', "\\'"),
+                new_op.method,
+                camel(&old_op.name)
+            ),
+        ));
+    }
+    let deprecated = |node: &Value| node.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+    if !deprecated(old_node) && deprecated(new_node) {
+        changes.push(Change::new(Rule::OperationDeprecated, Some(operation.clone()), "", "now deprecated"));
+    }
+    let named = changes.len();
+
+    security(old, new, old_node, new_node, &operation, changes);
+    parameters(old, new, old_op, new_op, &operation, changes);
+    {
+        let mut walk = SchemaWalk::new(old.document, new.document, &operation, changes);
+        request_body(&mut walk, old_node, new_node);
+        responses(&mut walk, old_node, new_node);
+    }
+
+    if changes.len() == named {
+        let (old_inline, new_inline) = (inline_without_id(old.document, old_node), inline_without_id(new.document, new_node));
+        let (old_bare, new_bare) = (strip_docs(&old_inline), strip_docs(&new_inline));
+        if old_bare != new_bare {
+            let at = first_difference(&old_bare, &new_bare, String::new());
+            changes.push(Change::new(
+                Rule::UnclassifiedChange,
+                Some(operation),
+                at.clone(),
+                format!("the operation differs at `{at}` in a way no rule classifies; review it by hand"),
+            ));
+        } else if old_inline != new_inline {
+            let at = first_difference(&old_inline, &new_inline, String::new());
+            changes.push(Change::new(Rule::DocumentationChanged, Some(operation), at, "documentation changed"));
+        }
+    }
+}
+
+/// The operation with `$ref`s inlined and its operationId (compared above, as the Rust name) left out.
+fn inline_without_id(doc: &Value, node: &Value) -> Value {
+    let mut node = inline(doc, node, 0);
+    if let Some(map) = node.as_object_mut() {
+        map.remove("operationId");
+    }
+    node
+}
+
+/// `create_session` → `createSession` (the overlay spells operationIds in camelCase).
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---- security ----------------------------------------------------------------------
+
+/// One way to authenticate: scheme name → (scopes, how the scheme sends credentials).
+type Alternative = BTreeMap<String, (Vec<String>, Value)>;
+
+fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
+    let requirements = op.get("security").or_else(|| doc.get("security"));
+    let Some(requirements) = requirements.and_then(Value::as_array) else { return Vec::new() };
+    requirements
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|req| {
+            req.iter()
+                .map(|(name, scopes)| {
+                    let scopes = scopes.as_array().map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+                    let scheme = doc.pointer(&format!("/components/securitySchemes/{}", name.replace('~', "~0").replace('/', "~1")));
+                    let scheme = resolve(doc, scheme.unwrap_or(&Value::Null));
+                    (name.clone(), (scopes, strip_docs(scheme)))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn describe_alternative(alt: &Alternative) -> String {
+    if alt.is_empty() {
+        return "no authentication".to_owned();
+    }
+    alt.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + ")
+}
+
+fn security(old: &Side<'_>, new: &Side<'_>, old_node: &Value, new_node: &Value, operation: &OperationRef, changes: &mut Vec<Change>) {
+    let (was, is) = (alternatives(old.document, old_node), alternatives(new.document, new_node));
+    if was == is {
+        return;
+    }
+    let push = |changes: &mut Vec<Change>, rule, message: String| changes.push(Change::new(rule, Some(operation.clone()), "security", message));
+    let public = |alts: &[Alternative]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
+    let names = |alts: &[Alternative]| alts.iter().map(|a| a.iter().map(|(k, (s, _))| (k.clone(), s.clone())).collect::<Vec<_>>()).collect::<BTreeSet<_>>();
+    if public(&is) {
+        push(changes, Rule::SecurityRemoved, "no longer requires authentication".to_owned());
+    } else if names(&was) == names(&is) {
+        let changed: Vec<String> = was.iter().flat_map(|alt| alt.iter()).filter(|(name, (_, scheme))| {
+            is.iter().flat_map(|alt| alt.get(*name)).any(|(_, new_scheme)| new_scheme != scheme)
+        }).map(|(name, _)| format!("`{name}`")).collect::<BTreeSet<_>>().into_iter().collect();
+        push(changes, Rule::SecuritySchemeChanged, format!("security scheme {} now sends credentials differently", changed.join(", ")));
+    } else if was.iter().all(|alt| is.contains(alt)) {
+        let added: Vec<String> = is.iter().filter(|alt| !was.contains(alt)).map(describe_alternative).collect();
+        push(changes, Rule::SecurityAlternativeAdded, format!("also accepts {}", added.join(" or ")));
+    } else {
+        let describe = |alts: &[Alternative]| if alts.is_empty() { "no authentication".to_owned() } else { alts.iter().map(describe_alternative).collect::<Vec<_>>().join(" or ") };
+        push(changes, Rule::SecurityChanged, format!("was {}, now {}", describe(&was), describe(&is)));
+    }
+}
+
+// ---- parameters --------------------------------------------------------------------
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ParamKey {
+    /// Path parameters by position: renaming one does not change the URL.
+    Path(usize),
+    Other(String, String),
+}
+
+fn parameter_map<'v>(doc: &'v Value, op: &Operation) -> BTreeMap<ParamKey, &'v Value> {
+    let item = &doc["paths"][&op.path];
+    let positions: Vec<String> = op.path.split('{').skip(1).filter_map(|s| s.split('}').next()).map(str::to_owned).collect();
+    let mut map = BTreeMap::new();
+    for list in [&item["parameters"], &item[&op.method]["parameters"]] {
+        for param in list.as_array().into_iter().flatten() {
+            let param = resolve(doc, param);
+            let (Some(location), Some(name)) = (param["in"].as_str(), param["name"].as_str()) else { continue };
+            let key = match location {
+                "path" => match positions.iter().position(|p| p == name) {
+                    Some(i) => ParamKey::Path(i),
+                    None => continue,
+                },
+                "header" => ParamKey::Other(location.to_owned(), name.to_ascii_lowercase()),
+                _ => ParamKey::Other(location.to_owned(), name.to_owned()),
+            };
+            map.insert(key, param);
+        }
+    }
+    map
+}
+
+fn param_schema(param: &Value) -> &Value {
+    if let Some(schema) = param.get("schema") {
+        return schema;
+    }
+    param["content"].as_object().and_then(|c| c.values().next()).map_or(&Value::Null, |media| &media["schema"])
+}
+
+fn parameters(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Operation, operation: &OperationRef, changes: &mut Vec<Change>) {
+    let (was, is) = (parameter_map(old.document, old_op), parameter_map(new.document, new_op));
+    let describe = |p: &Value| format!("{} parameter `{}`", p["in"].as_str().unwrap_or("?"), p["name"].as_str().unwrap_or("?"));
+    let required = |p: &Value| p["required"].as_bool().unwrap_or(false);
+    for (key, param) in &is {
+        let location = describe(param);
+        match was.get(key) {
+            None => {
+                let rule = if required(param) { Rule::RequestParameterAddedRequired } else { Rule::RequestParameterAddedOptional };
+                let adjective = if required(param) { "required" } else { "optional" };
+                changes.push(Change::new(rule, Some(operation.clone()), &location, format!("new {adjective} {location}")));
+            }
+            Some(old_param) => {
+                if old_param["name"] != param["name"] {
+                    changes.push(Change::new(
+                        Rule::RequestPathParameterRenamed,
+                        Some(operation.clone()),
+                        &location,
+                        format!("{} is now `{}`", describe(old_param), param["name"].as_str().unwrap_or("?")),
+                    ));
+                }
+                match (required(old_param), required(param)) {
+                    (false, true) => changes.push(Change::new(Rule::RequestParameterBecameRequired, Some(operation.clone()), &location, format!("{location} is now required"))),
+                    (true, false) => changes.push(Change::new(Rule::RequestParameterBecameOptional, Some(operation.clone()), &location, format!("{location} is now optional"))),
+                    _ => {}
+                }
+                let mut walk = SchemaWalk::new(old.document, new.document, operation, changes);
+                walk.compare(Direction::Request, Container::Json, param_schema(old_param), param_schema(param), &location);
+            }
+        }
+    }
+    for (key, param) in &was {
+        if !is.contains_key(key) {
+            let location = describe(param);
+            changes.push(Change::new(Rule::RequestParameterRemoved, Some(operation.clone()), &location, format!("{location} was removed")));
+        }
+    }
+}
+
+// ---- bodies ------------------------------------------------------------------------
+
+fn content(node: &Value) -> Option<&Map<String, Value>> {
+    node.get("content").and_then(Value::as_object).filter(|c| !c.is_empty())
+}
+
+fn essence(media: &str) -> String {
+    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
+    let operation = walk.operation.clone();
+    let body = |doc: &'_ Value, node: &Value| -> Option<Value> { node.get("requestBody").map(|b| resolve(doc, b).clone()) };
+    let (was, is) = (body(walk.old_doc, old_node), body(walk.new_doc, new_node));
+    let required = |b: &Value| b["required"].as_bool().unwrap_or(false);
+    let push = |walk: &mut SchemaWalk<'_>, rule, message: &str| walk.changes.push(Change::new(rule, Some(operation.clone()), "request body", message));
+    match (was, is) {
+        (None, None) => {}
+        (Some(_), None) => push(walk, Rule::RequestBodyRemoved, "the operation no longer takes a body"),
+        (None, Some(b)) if required(&b) => push(walk, Rule::RequestBodyAddedRequired, "the operation now requires a body"),
+        (None, Some(_)) => push(walk, Rule::RequestBodyAddedOptional, "the operation now accepts an optional body"),
+        (Some(o), Some(n)) => {
+            match (required(&o), required(&n)) {
+                (false, true) => push(walk, Rule::RequestBodyBecameRequired, "the body is now required"),
+                (true, false) => push(walk, Rule::RequestBodyBecameOptional, "the body is now optional"),
+                _ => {}
+            }
+            compare_content(walk, Direction::Request, &o, &n, "request body");
+        }
+    }
+}
+
+fn compare_content(walk: &mut SchemaWalk<'_>, direction: Direction, old: &Value, new: &Value, location: &str) {
+    let empty = Map::new();
+    let (was, is) = (content(old).unwrap_or(&empty), content(new).unwrap_or(&empty));
+    let by_essence = |c: &Map<String, Value>| c.iter().map(|(k, v)| (essence(k), v.clone())).collect::<BTreeMap<_, _>>();
+    let (was, is) = (by_essence(was), by_essence(is));
+    let has_schema = |c: &BTreeMap<String, Value>| c.values().any(|m| m.get("schema").is_some());
+    let operation = walk.operation.clone();
+    let push = |walk: &mut SchemaWalk<'_>, rule, message: String| walk.changes.push(Change::new(rule, Some(operation.clone()), location, message));
+
+    if direction == Direction::Response {
+        match (has_schema(&was), has_schema(&is)) {
+            (true, false) => return push(walk, Rule::ResponseBodyRemoved, "the response no longer has a body".to_owned()),
+            (false, true) => return push(walk, Rule::ResponseBodyAdded, "the response now has a body".to_owned()),
+            (false, false) => return,
+            (true, true) => {}
+        }
+    }
+    let (old_types, new_types): (BTreeSet<_>, BTreeSet<_>) = (was.keys().collect(), is.keys().collect());
+    if old_types != new_types {
+        let rule = match direction {
+            Direction::Request => Rule::RequestMediaTypeChanged,
+            Direction::Response => Rule::ResponseMediaTypeChanged,
+        };
+        let show = |s: &BTreeSet<&String>| s.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+        push(walk, rule, format!("media types {} → {}", show(&old_types), show(&new_types)));
+    }
+    for (media, old_media) in &was {
+        let Some(new_media) = is.get(media) else { continue };
+        let (Some(o), Some(n)) = (old_media.get("schema"), new_media.get("schema")) else { continue };
+        let container = if media == "multipart/form-data" { Container::Multipart } else { Container::Json };
+        let at = if was.len() > 1 { format!("{location} ({media})") } else { location.to_owned() };
+        walk.compare(direction, container, o, n, &at);
+    }
+}
+
+fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
+    let empty = Map::new();
+    let map = |node: &'_ Value| node.get("responses").and_then(Value::as_object).cloned().unwrap_or_else(|| empty.clone());
+    let (was, is) = (map(old_node), map(new_node));
+    let success = |status: &str| status.starts_with('2');
+    let operation = walk.operation.clone();
+    for (status, old_response) in &was {
+        let location = format!("response {status}");
+        match is.get(status) {
+            None => {
+                let rule = if success(status) { Rule::ResponseSuccessStatusRemoved } else { Rule::ResponseNonSuccessStatusRemoved };
+                walk.changes.push(Change::new(rule, Some(operation.clone()), &location, format!("status {status} is no longer documented")));
+            }
+            Some(new_response) => {
+                let (o, n) = (resolve(walk.old_doc, old_response).clone(), resolve(walk.new_doc, new_response).clone());
+                compare_content(walk, Direction::Response, &o, &n, &location);
+            }
+        }
+    }
+    for status in is.keys().filter(|s| !was.contains_key(*s)) {
+        let rule = if success(status) { Rule::ResponseSuccessStatusAdded } else { Rule::ResponseNonSuccessStatusAdded };
+        walk.changes.push(Change::new(rule, Some(operation.clone()), format!("response {status}"), format!("new status {status}")));
+    }
+}
+
+// ---- the catch-all -----------------------------------------------------------------
+
+/// The node with `$ref`s replaced by what they name (cycles cut at depth 24).
+fn inline(doc: &Value, node: &Value, depth: usize) -> Value {
+    if depth > 24 {
+        return Value::String("…".into());
+    }
+    match node {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                let resolved = resolve(doc, node);
+                return if resolved.is_null() { Value::String(format!("dangling {target}")) } else { inline(doc, resolved, depth + 1) };
+            }
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), inline(doc, v, depth + 1))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Keys that only document: changing them changes no behaviour and no Rust signature.
+const DOC_KEYS: &[&str] = &["description", "summary", "title", "example", "examples", "externalDocs", "tags"];
+
+fn strip_docs(node: &Value) -> Value {
+    match node {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    // Under `properties` the keys are property names, not keywords.
+                    let v = if k == "properties" { strip_property_docs(v) } else { strip_docs(v) };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_docs).collect()),
+        other => other.clone(),
+    }
+}
+
+fn strip_property_docs(properties: &Value) -> Value {
+    match properties {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), strip_docs(v))).collect()),
+        other => strip_docs(other),
+    }
+}
+
+/// A JSON pointer-ish path to the first place two values differ.
+fn first_difference(old: &Value, new: &Value, at: String) -> String {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for key in o.keys().chain(n.keys()) {
+                match (o.get(key), n.get(key)) {
+                    (Some(a), Some(b)) if a == b => {}
+                    (Some(a), Some(b)) => return first_difference(a, b, format!("{at}/{key}")),
+                    _ => return format!("{at}/{key}"),
+                }
+            }
+            at
+        }
+        (Value::Array(o), Value::Array(n)) if o.len() == n.len() => {
+            for (i, (a, b)) in o.iter().zip(n).enumerate() {
+                if a != b {
+                    return first_difference(a, b, format!("{at}/{i}"));
+                }
+            }
+            at
+        }
+        _ => at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameter_names_do_not_matter_for_matching() {
+        assert_eq!(erase_parameter_names("/a/{id}/b/{x}"), "/a/{}/b/{}");
+        assert_eq!(erase_parameter_names("/plain"), "/plain");
+    }
+
+    #[test]
+    fn camel_case_for_overlay_ids() {
+        assert_eq!(camel("create_session"), "createSession");
+        assert_eq!(camel("get"), "get");
+    }
+
+    #[test]
+    fn docs_are_stripped_but_property_names_are_kept() {
+        let schema = serde_json::json!({"description": "d", "properties": {"description": {"type": "string", "title": "t"}}});
+        assert_eq!(strip_docs(&schema), serde_json::json!({"properties": {"description": {"type": "string"}}}));
+    }
+}
