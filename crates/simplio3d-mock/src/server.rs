@@ -1,0 +1,497 @@
+//! The HTTP server: one axum fallback handler that routes, validates, records and answers.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router as AxumRouter;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use simplio3d_codegen::Spec;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::model::{Credential, OperationModel, ParamIn};
+use crate::recorder::{RecordedRequest, Recorder, Violation, ViolationKind, lock, mark_sensitive};
+use crate::respond::{self, Reply};
+use crate::router::{Routed, Router};
+use crate::validate::{self, Patterns};
+use crate::{Error, synth};
+
+/// The largest request body the mock reads (bigger bodies are a violation, not a crash).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How to run a [`MockServer`].
+#[derive(Clone, Default)]
+pub struct MockConfig {
+    api_key: Option<SecretString>,
+    port: u16,
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl MockConfig {
+    /// Accept only this API key for `apiKey` security schemes (a different key is answered
+    /// with the spec's 403, or 401). Without it, any non-empty key is accepted.
+    #[must_use]
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Listen on this loopback port; `0` (the default) picks a free one.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}
+
+/// Scripted answers, by operation name.
+#[derive(Debug, Default)]
+struct Script {
+    /// One-shot answers, used in order before anything else.
+    queued: HashMap<String, VecDeque<Reply>>,
+    /// Answers used for every request once the queue is empty.
+    sticky: HashMap<String, Reply>,
+}
+
+struct Shared {
+    document: Value,
+    operations: Vec<OperationModel>,
+    router: Router,
+    patterns: Patterns,
+    api_key: Option<SecretString>,
+    /// `apiKey` header names, hidden from `Debug` like `Authorization`.
+    sensitive_headers: Vec<String>,
+    recorder: Recorder,
+    script: Mutex<Script>,
+}
+
+/// A running mock server on 127.0.0.1. Stops when dropped (or with [`MockServer::shutdown`]).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), simplio3d_mock::Error> {
+/// use simplio3d_mock::{MockConfig, MockServer, Reply};
+///
+/// let mock = MockServer::vendor(MockConfig::default().api_key("test-key")).await?;
+/// mock.respond_with("create_session", Reply::status(403))?;
+/// // ... point a client at mock.base_url() ...
+/// assert!(mock.violations().is_empty());
+/// # Ok(()) }
+/// ```
+pub struct MockServer {
+    addr: SocketAddr,
+    spec: Arc<Spec>,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .field("spec", &self.spec.spec_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Serves `spec` on 127.0.0.1 (port from `config`, `0` = any free port). Must be called
+    /// inside a Tokio runtime; the server runs as a task on it.
+    pub async fn start(spec: Spec, config: MockConfig) -> Result<Self, Error> {
+        let operations = crate::model::operations(&spec);
+        let mut router = Router::default();
+        for (index, op) in operations.iter().enumerate() {
+            router.add(&op.method, &op.path, index);
+        }
+        let sensitive_headers = operations
+            .iter()
+            .flat_map(|op| op.security.iter().flatten())
+            .filter_map(|scheme| match &scheme.credential {
+                Credential::ApiKey {
+                    location: ParamIn::Header,
+                    name,
+                } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            document: spec.document.clone(),
+            operations,
+            router,
+            patterns: Patterns::default(),
+            api_key: config.api_key,
+            sensitive_headers,
+            recorder: Recorder::default(),
+            script: Mutex::new(Script::default()),
+        });
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+            .await
+            .map_err(|source| Error::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            port: config.port,
+            source,
+        })?;
+        let app = AxumRouter::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "mock server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, spec = %spec.spec_name, operations = shared.operations.len(), "mock server listening");
+        Ok(Self {
+            addr,
+            spec: Arc::new(spec),
+            shared,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// Serves the vendor's Simplio3D document with the SDK's overlay, both embedded in this
+    /// crate: no files needed.
+    pub async fn vendor(config: MockConfig) -> Result<Self, Error> {
+        Self::start(crate::vendor_spec()?, config).await
+    }
+
+    /// The socket address (always 127.0.0.1).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to give a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The spec being served.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.requests()
+    }
+
+    /// Every violation of every request so far, in order.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.recorder.violations()
+    }
+
+    /// Forgets recorded requests and violations (scripted replies stay).
+    pub fn clear(&self) {
+        self.shared.recorder.clear();
+    }
+
+    /// Answers every valid request to `operation` (its Rust name, e.g. `create_session`) with
+    /// `reply` from now on, once queued replies are used up.
+    pub fn respond_with(&self, operation: &str, reply: Reply) -> Result<(), Error> {
+        self.operation(operation)?;
+        lock(&self.shared.script)
+            .sticky
+            .insert(operation.to_owned(), reply);
+        Ok(())
+    }
+
+    /// Answers the next valid request to `operation` with `reply`, once; queued replies are
+    /// used in order, before any [`MockServer::respond_with`] reply.
+    pub fn enqueue(&self, operation: &str, reply: Reply) -> Result<(), Error> {
+        self.operation(operation)?;
+        lock(&self.shared.script)
+            .queued
+            .entry(operation.to_owned())
+            .or_default()
+            .push_back(reply);
+        Ok(())
+    }
+
+    /// Drops all scripted replies: the mock answers from the spec again.
+    pub fn reset_replies(&self) {
+        let mut script = lock(&self.shared.script);
+        script.queued.clear();
+        script.sticky.clear();
+    }
+
+    /// The statuses `operation` declares (ranges as `200`, `400`, ...; `default` left out).
+    pub fn declared_statuses(&self, operation: &str) -> Result<Vec<u16>, Error> {
+        Ok(self.operation(operation)?.declared_statuses())
+    }
+
+    /// A valid request for `operation`, as JSON: `{"path": {..}, "query": {..},
+    /// "header": {..}, "body": ..}` (parameters by name; `body` absent when the operation
+    /// has none). Examples come from the spec, else are synthesised from the schemas.
+    pub fn sample_request(&self, operation: &str) -> Result<Value, Error> {
+        Ok(sample_request(
+            &self.shared.document,
+            self.operation(operation)?,
+        ))
+    }
+
+    /// Stops the server and waits for in-flight requests to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn operation(&self, name: &str) -> Result<&OperationModel, Error> {
+        self.shared
+            .operations
+            .iter()
+            .find(|op| op.name == name)
+            .ok_or_else(|| Error::UnknownOperation {
+                name: name.to_owned(),
+                known: self
+                    .shared
+                    .operations
+                    .iter()
+                    .map(|op| op.name.clone())
+                    .collect(),
+            })
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// See [`MockServer::sample_request`].
+pub(crate) fn sample_request(document: &Value, op: &OperationModel) -> Value {
+    use crate::validate::Direction::Request;
+    let mut sample = serde_json::Map::new();
+    for location in [
+        ParamIn::Path,
+        ParamIn::Query,
+        ParamIn::Header,
+        ParamIn::Cookie,
+    ] {
+        let params: serde_json::Map<String, Value> = op
+            .parameters
+            .iter()
+            .filter(|p| p.location == location)
+            .map(|p| (p.name.clone(), synth::example(document, &p.schema, Request)))
+            .collect();
+        sample.insert(location.as_str().to_owned(), Value::Object(params));
+    }
+    if let Some(body) = &op.request_body {
+        let media = body
+            .content
+            .iter()
+            .find(|m| m.media_type == "application/json")
+            .or_else(|| body.content.first());
+        if let Some(media) = media {
+            sample.insert(
+                "content_type".into(),
+                Value::String(media.media_type.clone()),
+            );
+            sample.insert(
+                "body".into(),
+                synth::media_example(document, media, Request),
+            );
+        }
+    }
+    Value::Object(sample)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let mut headers = parts.headers;
+    mark_sensitive(&mut headers, &shared.sensitive_headers);
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
+
+    let mut record = RecordedRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
+        operation: None,
+        headers: headers.clone(),
+        body: body.as_ref().map(Clone::clone).unwrap_or_default(),
+        parts: Vec::new(),
+        violations: Vec::new(),
+        status: 0,
+    };
+
+    let response = match shared.router.route(&method, &path) {
+        Routed::NotFound => respond::routing(
+            StatusCode::NOT_FOUND,
+            format!("no operation at {path}"),
+            None,
+        ),
+        Routed::MethodNotAllowed { allow } => respond::routing(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{method} is not declared for {path}; allowed: {}",
+                allow.join(", ")
+            ),
+            Some(allow.join(", ")),
+        ),
+        Routed::Found {
+            operation,
+            path_params,
+        } => {
+            let op = &shared.operations[operation];
+            record.operation = Some(op.name.clone());
+            match body {
+                Ok(bytes) => {
+                    let ctx = validate::Context {
+                        document: &shared.document,
+                        patterns: &shared.patterns,
+                        api_key: shared.api_key.as_ref().map(|k| k.expose_secret()),
+                    };
+                    let request = validate::Request {
+                        headers: &headers,
+                        query: query.as_deref(),
+                        path_params: &path_params,
+                        body: &bytes,
+                    };
+                    let outcome = validate::validate(&ctx, op, &request).await;
+                    record.parts = outcome.parts;
+                    record.violations = outcome.violations;
+                    answer(&shared, op, &headers, &mut record.violations)
+                }
+                Err(e) => {
+                    record.violations.push(Violation {
+                        operation: Some(op.name.clone()),
+                        location: "/body".into(),
+                        kind: ViolationKind::Range,
+                        message: format!(
+                            "the body could not be read (limit {BODY_LIMIT} bytes): {e}"
+                        ),
+                    });
+                    answer(&shared, op, &headers, &mut record.violations)
+                }
+            }
+        }
+    };
+    record.status = response.status().as_u16();
+    if !record.violations.is_empty() {
+        tracing::warn!(
+            method = %record.method,
+            path = %record.path,
+            status = record.status,
+            violations = %record.violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            "request does not conform"
+        );
+    } else {
+        tracing::info!(method = %record.method, path = %record.path, status = record.status, "request");
+    }
+    shared.recorder.record(record);
+    response
+}
+
+/// Chooses the answer for a routed request: violations first (auth, then validation), then a
+/// scripted reply, then `Prefer: code=…`, then the operation's success status.
+fn answer(
+    shared: &Shared,
+    op: &OperationModel,
+    headers: &axum::http::HeaderMap,
+    violations: &mut Vec<Violation>,
+) -> Response {
+    let preferred = preferred_code(headers);
+    if let Some(code) = preferred
+        && !op.declares(code)
+    {
+        violations.push(Violation {
+            operation: Some(op.name.clone()),
+            location: "/header/Prefer".into(),
+            kind: ViolationKind::UndeclaredStatus,
+            message: format!(
+                "code={code} is not declared for {} (declared: {:?})",
+                op.name,
+                op.declared_statuses()
+            ),
+        });
+    }
+    if !violations.is_empty() {
+        let status = failure_status(op, violations);
+        return respond::invalid(&shared.document, Some(op), status, violations);
+    }
+    let scripted = {
+        let mut script = lock(&shared.script);
+        let queued = script
+            .queued
+            .get_mut(&op.name)
+            .and_then(VecDeque::pop_front);
+        queued.or_else(|| script.sticky.get(&op.name).cloned())
+    };
+    let reply = scripted
+        .or_else(|| preferred.map(Reply::status))
+        .unwrap_or_else(|| Reply::status(op.success_status()));
+    respond::declared(&shared.document, op, &reply)
+}
+
+/// The spec's status for this kind of failure: 401/403 for credentials, 400 (or 422, 415)
+/// for the rest, falling back to 400 when the operation declares none of them.
+fn failure_status(op: &OperationModel, violations: &[Violation]) -> u16 {
+    let first_declared = |candidates: &[u16], fallback: u16| {
+        candidates
+            .iter()
+            .copied()
+            .find(|s| {
+                op.declares(*s)
+                    && op
+                        .response_for(*s)
+                        .is_some_and(|r| r.key != crate::model::StatusKey::Default)
+            })
+            .unwrap_or(fallback)
+    };
+    let kinds = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
+    if kinds(ViolationKind::MissingCredentials) {
+        first_declared(&[401, 403], 401)
+    } else if kinds(ViolationKind::WrongCredentials) {
+        first_declared(&[403, 401], 403)
+    } else if violations
+        .iter()
+        .all(|v| v.kind == ViolationKind::ContentType && v.location == "/header/Content-Type")
+    {
+        first_declared(&[415, 400, 422], 400)
+    } else {
+        first_declared(&[400, 422], 400)
+    }
+}
+
+/// `Prefer: code=403` (Prism's convention); other preferences are ignored.
+fn preferred_code(headers: &axum::http::HeaderMap) -> Option<u16> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .find_map(|token| {
+            let (key, value) = token.trim().split_once('=')?;
+            (key.trim() == "code").then(|| value.trim().trim_matches('"').parse().ok())?
+        })
+}

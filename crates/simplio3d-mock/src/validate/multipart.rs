@@ -1,0 +1,323 @@
+//! `multipart/form-data` and `application/x-www-form-urlencoded` bodies: one part (or
+//! field) per schema property.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+use crate::model::{Media, OperationModel, resolve};
+use crate::recorder::{RecordedPart, Violation, ViolationKind};
+
+use super::{Context, Outcome, coerce, essence, media_type_matches, schema::escape, violation};
+
+pub(super) async fn check_multipart(
+    ctx: &Context<'_>,
+    op: &OperationModel,
+    media: &Media,
+    content_type: &str,
+    body: &Bytes,
+    outcome: &mut Outcome,
+) {
+    let boundary = match multer::parse_boundary(content_type) {
+        Ok(boundary) => boundary,
+        Err(e) => {
+            outcome.violations.push(violation(
+                op,
+                "/header/Content-Type",
+                ViolationKind::ContentType,
+                format!("multipart/form-data without a usable boundary: {e}"),
+            ));
+            return;
+        }
+    };
+    match read_parts(body.clone(), boundary).await {
+        Ok(parts) => outcome.parts = parts,
+        Err(e) => {
+            outcome.violations.push(violation(
+                op,
+                "/body",
+                ViolationKind::ContentType,
+                format!("the multipart body does not parse: {e}"),
+            ));
+            return;
+        }
+    }
+    let found = check_parts(ctx, op, media, &outcome.parts, true);
+    outcome.violations.extend(found);
+}
+
+pub(super) fn check_form(
+    ctx: &Context<'_>,
+    op: &OperationModel,
+    media: &Media,
+    body: &Bytes,
+    outcome: &mut Outcome,
+) {
+    outcome.parts = url::form_urlencoded::parse(body)
+        .map(|(name, value)| RecordedPart {
+            name: name.into_owned(),
+            file_name: None,
+            content_type: None,
+            data: Bytes::from(value.into_owned()),
+        })
+        .collect();
+    let found = check_parts(ctx, op, media, &outcome.parts, false);
+    outcome.violations.extend(found);
+}
+
+async fn read_parts(body: Bytes, boundary: String) -> Result<Vec<RecordedPart>, multer::Error> {
+    let stream = futures::stream::once(async move { Ok::<_, Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    while let Some(field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = field.bytes().await?;
+        parts.push(RecordedPart {
+            name,
+            file_name,
+            content_type,
+            data,
+        });
+    }
+    Ok(parts)
+}
+
+/// The object schema of a form body, with `allOf` members merged (a common way to compose them).
+struct FormSchema {
+    properties: Map<String, Value>,
+    required: Vec<String>,
+    additional: Option<Value>,
+}
+
+fn form_schema(document: &Value, schema: &Value) -> FormSchema {
+    let mut form = FormSchema {
+        properties: Map::new(),
+        required: Vec::new(),
+        additional: None,
+    };
+    collect(document, schema, &mut form, 0);
+    form
+}
+
+fn collect(document: &Value, schema: &Value, form: &mut FormSchema, depth: usize) {
+    let Some(schema) = resolve(document, schema) else {
+        return;
+    };
+    if depth > 16 {
+        return;
+    }
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        for (name, property) in properties {
+            form.properties.insert(name.clone(), property.clone());
+        }
+    }
+    if let Some(required) = schema.get("required").and_then(Value::as_array) {
+        form.required
+            .extend(required.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    if let Some(additional) = schema.get("additionalProperties") {
+        form.additional = Some(additional.clone());
+    }
+    for member in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        collect(document, member, form, depth + 1);
+    }
+}
+
+fn check_parts(
+    ctx: &Context<'_>,
+    op: &OperationModel,
+    media: &Media,
+    parts: &[RecordedPart],
+    multipart: bool,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let Some(schema) = &media.schema else {
+        return out;
+    };
+    let document = ctx.document;
+    let form = form_schema(document, schema);
+    let validator = ctx.schemas(op);
+
+    for name in &form.required {
+        let property = form.properties.get(name).and_then(|p| resolve(document, p));
+        if parts.iter().any(|p| p.name == *name)
+            || property.is_some_and(|p| validator.skipped_in_direction(p))
+        {
+            continue;
+        }
+        out.push(violation(
+            op,
+            format!("/body/{}", escape(name)),
+            ViolationKind::Missing,
+            format!("required part `{name}` is missing"),
+        ));
+    }
+
+    for (name, property) in &form.properties {
+        let sent: Vec<&RecordedPart> = parts.iter().filter(|p| p.name == *name).collect();
+        if sent.is_empty() {
+            continue;
+        }
+        let property = resolve(document, property).unwrap_or(property);
+        let is_array = property.get("type").and_then(Value::as_str) == Some("array");
+        let location = format!("/body/{}", escape(name));
+        if !is_array && sent.len() > 1 {
+            out.push(violation(
+                op,
+                location.clone(),
+                ViolationKind::Range,
+                format!(
+                    "part `{name}` is sent {} times; the schema allows one",
+                    sent.len()
+                ),
+            ));
+            continue;
+        }
+        let element = if is_array {
+            property.get("items").unwrap_or(&Value::Bool(true))
+        } else {
+            property
+        };
+        let encoding = media
+            .object
+            .pointer(&format!("/encoding/{}/contentType", escape(name)))
+            .and_then(Value::as_str);
+        if is_array {
+            for (i, part) in sent.iter().enumerate() {
+                let here = format!("{location}/{i}");
+                if let Some(value) =
+                    part_value(ctx, op, element, part, multipart, encoding, &here, &mut out)
+                {
+                    out.extend(validator.validate(element, &value, &here));
+                }
+            }
+            // Item counts: one part per item.
+            let bounds: Map<String, Value> = property
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| *k == "minItems" || *k == "maxItems")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            out.extend(validator.validate(
+                &Value::Object(bounds),
+                &Value::Array(vec![Value::Null; sent.len()]),
+                &location,
+            ));
+        } else if let Some(value) = part_value(
+            ctx, op, element, sent[0], multipart, encoding, &location, &mut out,
+        ) {
+            out.extend(validator.validate(property, &value, &location));
+        }
+    }
+
+    let forbidden = matches!(form.additional, Some(Value::Bool(false)));
+    let mut reported = Vec::new();
+    for part in parts
+        .iter()
+        .filter(|p| !form.properties.contains_key(&p.name))
+    {
+        if reported.contains(&&part.name) {
+            continue;
+        }
+        reported.push(&part.name);
+        let location = format!("/body/{}", escape(&part.name));
+        if forbidden {
+            out.push(violation(
+                op,
+                location,
+                ViolationKind::Unknown,
+                format!(
+                    "part `{}` is not in the schema (additionalProperties: false)",
+                    part.name
+                ),
+            ));
+        } else if let Some(schema @ Value::Object(_)) = &form.additional {
+            let text = String::from_utf8_lossy(&part.data);
+            out.extend(validator.validate(schema, &coerce(document, schema, &text), &location));
+        }
+    }
+    out
+}
+
+/// The JSON value of one part, for schema validation; `None` when the part was fully
+/// checked here (files) or could not be read (a violation is pushed).
+#[allow(clippy::too_many_arguments)]
+fn part_value(
+    ctx: &Context<'_>,
+    op: &OperationModel,
+    schema: &Value,
+    part: &RecordedPart,
+    multipart: bool,
+    encoding: Option<&str>,
+    location: &str,
+    out: &mut Vec<Violation>,
+) -> Option<Value> {
+    let schema = resolve(ctx.document, schema).unwrap_or(schema);
+    let kind = schema.get("type").and_then(Value::as_str);
+    let binary =
+        kind == Some("string") && schema.get("format").and_then(Value::as_str) == Some("binary");
+    if let (Some(declared), Some(sent)) = (encoding, part.content_type.as_deref())
+        && !media_type_matches(declared, &essence(sent))
+    {
+        out.push(violation(
+            op,
+            location,
+            ViolationKind::ContentType,
+            format!(
+                "part `{}` has content type {sent:?}; the encoding allows {declared:?}",
+                part.name
+            ),
+        ));
+    }
+    if binary {
+        if multipart && part.file_name.is_none() {
+            out.push(violation(
+                op,
+                location,
+                ViolationKind::Format,
+                format!(
+                    "part `{}` is `format: binary` and must be sent as a file (with a filename)",
+                    part.name
+                ),
+            ));
+        }
+        return None;
+    }
+    let Ok(text) = std::str::from_utf8(&part.data) else {
+        out.push(violation(
+            op,
+            location,
+            ViolationKind::Type,
+            format!("part `{}` is not UTF-8 text", part.name),
+        ));
+        return None;
+    };
+    if matches!(kind, Some("object" | "array")) {
+        return match serde_json::from_str(text) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                out.push(violation(
+                    op,
+                    location,
+                    ViolationKind::Type,
+                    format!(
+                        "part `{}` should hold a JSON {}: {e}",
+                        part.name,
+                        kind.unwrap_or("value")
+                    ),
+                ));
+                None
+            }
+        };
+    }
+    Some(coerce(ctx.document, schema, text))
+}

@@ -1,0 +1,601 @@
+//! A validator for the OpenAPI 3.0 Schema Object.
+//!
+//! Hand-written rather than a JSON Schema crate because OpenAPI 3.0 schemas are not JSON
+//! Schema: `nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`, `readOnly`/`writeOnly`
+//! depending on direction, `format: binary` meaning "a file part", and local `$ref`s into
+//! the same document. Every violation carries a JSON pointer into the instance.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::model::resolve;
+use crate::recorder::{Violation, ViolationKind};
+
+/// Which way a value travels: `readOnly` properties are not expected in requests,
+/// `writeOnly` ones not in responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Sent by the client: `readOnly` properties are left out.
+    Request,
+    /// Sent by the server: `writeOnly` properties are left out.
+    Response,
+}
+
+/// Compiled `pattern`s, shared by all requests.
+#[derive(Debug, Default)]
+pub(crate) struct Patterns {
+    compiled: RwLock<HashMap<String, Option<Regex>>>,
+}
+
+impl Patterns {
+    /// `None` when the pattern is not a regex the `regex` crate accepts (ECMA-262
+    /// look-arounds, back-references): such a pattern is not enforced rather than guessed at.
+    fn matches(&self, pattern: &str, text: &str) -> Option<bool> {
+        if let Some(compiled) = self
+            .compiled
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(pattern)
+        {
+            return compiled.as_ref().map(|r| r.is_match(text));
+        }
+        let compiled = Regex::new(pattern).ok();
+        let result = compiled.as_ref().map(|r| r.is_match(text));
+        self.compiled
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(pattern.to_owned(), compiled);
+        result
+    }
+}
+
+/// Validates instances against schemas of one document.
+pub(crate) struct SchemaValidator<'a> {
+    pub(crate) document: &'a Value,
+    pub(crate) patterns: &'a Patterns,
+    pub(crate) direction: Direction,
+    pub(crate) operation: Option<&'a str>,
+}
+
+impl SchemaValidator<'_> {
+    /// Validates `instance` against `schema`; `location` is the instance's JSON pointer.
+    pub(crate) fn validate(
+        &self,
+        schema: &Value,
+        instance: &Value,
+        location: &str,
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        self.check(schema, instance, location, &mut out);
+        out
+    }
+
+    fn violation(
+        &self,
+        out: &mut Vec<Violation>,
+        location: &str,
+        kind: ViolationKind,
+        message: String,
+    ) {
+        out.push(Violation {
+            operation: self.operation.map(str::to_owned),
+            location: location.to_owned(),
+            kind,
+            message,
+        });
+    }
+
+    fn check(&self, schema: &Value, instance: &Value, at: &str, out: &mut Vec<Violation>) {
+        let Some(schema) = resolve(self.document, schema) else {
+            return;
+        };
+        // `true`/`{}`/anything that is not an object accepts everything.
+        let Some(s) = schema.as_object() else { return };
+
+        if instance.is_null() {
+            let nullable = s.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+            let typed = s.contains_key("type");
+            let null_in_enum = s
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.contains(&Value::Null));
+            if nullable || null_in_enum {
+                return;
+            }
+            if typed {
+                let expected = s.get("type").and_then(Value::as_str).unwrap_or("a value");
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Type,
+                    format!("is null, expected {expected}"),
+                );
+                return;
+            }
+        }
+
+        if let Some(expected) = s.get("type").and_then(Value::as_str)
+            && !type_matches(expected, instance)
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Type,
+                format!("expected {expected}, got {}", type_name(instance)),
+            );
+            return;
+        }
+
+        if let Some(allowed) = s.get("enum").and_then(Value::as_array)
+            && !allowed.iter().any(|a| json_equal(a, instance))
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Enum,
+                format!(
+                    "{} is not one of {}",
+                    short(instance),
+                    Value::Array(allowed.clone())
+                ),
+            );
+        }
+
+        match instance {
+            Value::String(text) => self.check_string(s, text, at, out),
+            Value::Number(_) => self.check_number(s, instance, at, out),
+            Value::Array(items) => self.check_array(s, items, at, out),
+            Value::Object(map) => self.check_object(s, map, at, out),
+            Value::Bool(_) | Value::Null => {}
+        }
+
+        self.check_composition(s, instance, at, out);
+    }
+
+    fn check_string(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        text: &str,
+        at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let length = text.chars().count() as u64;
+        if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+            && length < min
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("length {length} is below minLength {min}"),
+            );
+        }
+        if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+            && length > max
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("length {length} is above maxLength {max}"),
+            );
+        }
+        if let Some(pattern) = s.get("pattern").and_then(Value::as_str)
+            && self.patterns.matches(pattern, text) == Some(false)
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Pattern,
+                format!("{text:?} does not match pattern {pattern:?}"),
+            );
+        }
+        if let Some(format) = s.get("format").and_then(Value::as_str)
+            && let Some(problem) = super::format::check(format, text)
+        {
+            self.violation(out, at, ViolationKind::Format, problem);
+        }
+    }
+
+    fn check_number(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        instance: &Value,
+        at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let Some(n) = instance.as_f64() else { return };
+        let exclusive = |key: &str| s.get(key).and_then(Value::as_bool).unwrap_or(false);
+        if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+            let low = if exclusive("exclusiveMinimum") {
+                n <= min
+            } else {
+                n < min
+            };
+            if low {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Range,
+                    format!("{n} is below the minimum {min}"),
+                );
+            }
+        }
+        if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+            let high = if exclusive("exclusiveMaximum") {
+                n >= max
+            } else {
+                n > max
+            };
+            if high {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Range,
+                    format!("{n} is above the maximum {max}"),
+                );
+            }
+        }
+        if let Some(step) = s
+            .get("multipleOf")
+            .and_then(Value::as_f64)
+            .filter(|m| *m > 0.0)
+        {
+            let ratio = n / step;
+            if (ratio - ratio.round()).abs() > 1e-9 {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Range,
+                    format!("{n} is not a multiple of {step}"),
+                );
+            }
+        }
+        if let Some(format) = s.get("format").and_then(Value::as_str) {
+            let (low, high) = match format {
+                "int32" => (f64::from(i32::MIN), f64::from(i32::MAX)),
+                "int64" => (i64::MIN as f64, i64::MAX as f64),
+                "float" => (f64::from(f32::MIN), f64::from(f32::MAX)),
+                _ => (f64::MIN, f64::MAX),
+            };
+            if n < low || n > high {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Format,
+                    format!("{n} does not fit {format}"),
+                );
+            }
+        }
+    }
+
+    fn check_array(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        items: &[Value],
+        at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let count = items.len() as u64;
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && count < min
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("{count} items, minItems is {min}"),
+            );
+        }
+        if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+            && count > max
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("{count} items, maxItems is {max}"),
+            );
+        }
+        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+            let duplicate = items
+                .iter()
+                .enumerate()
+                .any(|(i, a)| items[..i].iter().any(|b| json_equal(a, b)));
+            if duplicate {
+                self.violation(out, at, ViolationKind::Range, "items are not unique".into());
+            }
+        }
+        if let Some(item_schema) = s.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.check(item_schema, item, &format!("{at}/{i}"), out);
+            }
+        }
+    }
+
+    fn check_object(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        map: &serde_json::Map<String, Value>,
+        at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let properties = s.get("properties").and_then(Value::as_object);
+        if let Some(required) = s.get("required").and_then(Value::as_array) {
+            for name in required.iter().filter_map(Value::as_str) {
+                if map.contains_key(name) {
+                    continue;
+                }
+                let property = properties
+                    .and_then(|p| p.get(name))
+                    .and_then(|p| resolve(self.document, p));
+                if property.is_some_and(|p| self.skipped_in_direction(p)) {
+                    continue;
+                }
+                self.violation(
+                    out,
+                    &format!("{at}/{}", escape(name)),
+                    ViolationKind::Missing,
+                    format!("required property `{name}` is missing"),
+                );
+            }
+        }
+        let count = map.len() as u64;
+        if let Some(min) = s.get("minProperties").and_then(Value::as_u64)
+            && count < min
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("{count} properties, minProperties is {min}"),
+            );
+        }
+        if let Some(max) = s.get("maxProperties").and_then(Value::as_u64)
+            && count > max
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Range,
+                format!("{count} properties, maxProperties is {max}"),
+            );
+        }
+        let additional = s.get("additionalProperties");
+        for (name, value) in map {
+            let here = format!("{at}/{}", escape(name));
+            match properties.and_then(|p| p.get(name)) {
+                Some(property) => self.check(property, value, &here, out),
+                None => match additional {
+                    Some(Value::Bool(false)) => self.violation(
+                        out,
+                        &here,
+                        ViolationKind::Unknown,
+                        format!("property `{name}` is not allowed (additionalProperties: false)"),
+                    ),
+                    Some(schema @ Value::Object(_)) => self.check(schema, value, &here, out),
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    fn check_composition(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        instance: &Value,
+        at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+            for sub in all {
+                self.check(sub, instance, at, out);
+            }
+        }
+        let passing = |list: &Vec<Value>| {
+            list.iter()
+                .filter(|sub| self.validate(sub, instance, at).is_empty())
+                .count()
+        };
+        if let Some(any) = s.get("anyOf").and_then(Value::as_array)
+            && passing(any) == 0
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Composition,
+                format!("matches none of the {} anyOf schemas", any.len()),
+            );
+        }
+        if let Some(one) = s.get("oneOf").and_then(Value::as_array) {
+            let n = passing(one);
+            if n != 1 {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Composition,
+                    format!(
+                        "matches {n} of the {} oneOf schemas, expected exactly one",
+                        one.len()
+                    ),
+                );
+            }
+        }
+        if let Some(not) = s.get("not")
+            && self.validate(not, instance, at).is_empty()
+        {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Composition,
+                "matches the schema under `not`".into(),
+            );
+        }
+    }
+
+    /// `readOnly` properties need not be sent in requests, `writeOnly` ones in responses.
+    pub(crate) fn skipped_in_direction(&self, property: &Value) -> bool {
+        let flag = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        property.get(flag).and_then(Value::as_bool).unwrap_or(false)
+    }
+}
+
+fn type_matches(expected: &str, instance: &Value) -> bool {
+    match expected {
+        "string" => instance.is_string(),
+        "number" => instance.is_number(),
+        "integer" => match instance {
+            Value::Number(n) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            _ => false,
+        },
+        "boolean" => instance.is_boolean(),
+        "array" => instance.is_array(),
+        "object" => instance.is_object(),
+        _ => true,
+    }
+}
+
+pub(crate) fn type_name(instance: &Value) -> &'static str {
+    match instance {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Numbers compare by value (`1` equals `1.0`), everything else structurally.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A value for a message, cut short.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Escapes a JSON pointer token (RFC 6901).
+pub(crate) fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn violations(
+        document: &Value,
+        schema: &Value,
+        instance: &Value,
+    ) -> Vec<(String, ViolationKind)> {
+        let patterns = Patterns::default();
+        let v = SchemaValidator {
+            document,
+            patterns: &patterns,
+            direction: Direction::Request,
+            operation: None,
+        };
+        v.validate(schema, instance, "/body")
+            .into_iter()
+            .map(|v| (v.location, v.kind))
+            .collect()
+    }
+
+    #[test]
+    fn objects_report_missing_unknown_and_nested_type_errors_with_pointers() {
+        let doc =
+            json!({"components": {"schemas": {"Tag": {"type": "string", "enum": ["a", "b"]}}}});
+        let schema = json!({
+            "type": "object",
+            "required": ["name", "id"],
+            "additionalProperties": false,
+            "properties": {
+                "id": {"type": "integer", "readOnly": true},
+                "name": {"type": "string", "minLength": 2},
+                "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
+                "a/b": {"type": "boolean"}
+            }
+        });
+        let got = violations(
+            &doc,
+            &schema,
+            &json!({"tags": ["a", "c"], "a/b": 1, "extra": 1}),
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("/body/name".into(), ViolationKind::Missing),
+                ("/body/tags/1".into(), ViolationKind::Enum),
+                ("/body/a~1b".into(), ViolationKind::Type),
+                ("/body/extra".into(), ViolationKind::Unknown),
+            ]
+        );
+        assert!(violations(&doc, &schema, &json!({"name": "ok", "tags": ["b"]})).is_empty());
+    }
+
+    #[test]
+    fn numbers_strings_nullable_and_composition() {
+        let doc = json!({});
+        let int = json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": 10, "exclusiveMaximum": true});
+        assert!(violations(&doc, &int, &json!(5)).is_empty());
+        assert_eq!(
+            violations(&doc, &int, &json!(10))[0].1,
+            ViolationKind::Range
+        );
+        assert_eq!(
+            violations(&doc, &int, &json!(1.5))[0].1,
+            ViolationKind::Type
+        );
+        assert_eq!(
+            violations(&doc, &int, &json!(null))[0].1,
+            ViolationKind::Type
+        );
+        let nullable = json!({"type": "string", "nullable": true, "pattern": "^[a-z]+$"});
+        assert!(violations(&doc, &nullable, &json!(null)).is_empty());
+        assert_eq!(
+            violations(&doc, &nullable, &json!("A1"))[0].1,
+            ViolationKind::Pattern
+        );
+        let one = json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}]});
+        assert!(violations(&doc, &one, &json!("x")).is_empty());
+        assert_eq!(
+            violations(&doc, &one, &json!(3))[0].1,
+            ViolationKind::Composition
+        );
+        let date = json!({"type": "string", "format": "date-time"});
+        assert!(violations(&doc, &date, &json!("2024-05-01T10:00:00Z")).is_empty());
+        assert_eq!(
+            violations(&doc, &date, &json!("yesterday"))[0].1,
+            ViolationKind::Format
+        );
+    }
+}
