@@ -133,7 +133,9 @@ impl<'a> SchemaWalk<'a> {
         let (old_format, new_format) = (str_of(old, "format"), str_of(new, "format"));
         if old_format != new_format {
             let rule = match direction {
-                Direction::Request if new_format.is_none() => Rule::RequestTypeWidened,
+                // Dropping a format widens what is accepted, except `binary`/`byte`, which
+                // change the encoding (a file part becomes a text part).
+                Direction::Request if new_format.is_none() && !matches!(old_format, Some("binary" | "byte")) => Rule::RequestTypeWidened,
                 Direction::Request => Rule::RequestTypeChanged,
                 Direction::Response => Rule::ResponseTypeChanged,
             };
