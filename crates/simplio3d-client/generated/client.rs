@@ -64,6 +64,13 @@ Part `domain_name`.*/
         pub domain_name: ::std::string::String,
     }
     impl CreateSessionBody {
+        /// A body with the required parts; optional parts start as `None`.
+        pub fn new(
+            id: ::std::string::String,
+            domain_name: ::std::string::String,
+        ) -> Self {
+            Self { id, domain_name }
+        }
         /// Encodes this body as RFC 7578 `multipart/form-data`.
         pub fn into_multipart(
             self,

@@ -51,7 +51,10 @@ fn synthetic(operations: usize) -> Source {
         "info": { "title": "Synthetic", "version": "1.0.0" },
         "paths": paths,
     });
-    Source { name: format!("synthetic-{operations}.json"), bytes: serde_json::to_vec(&doc).expect("serialisable") }
+    Source {
+        name: format!("synthetic-{operations}.json"),
+        bytes: serde_json::to_vec(&doc).expect("serialisable"),
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -62,7 +65,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("load+generate");
     group.sample_size(10);
     group.bench_function("vendor", |b| {
-        b.iter(|| generate(&load(black_box(&vendor), Some(&overlay)).expect("loads")).expect("generates"))
+        b.iter(|| {
+            generate(&load(black_box(&vendor), Some(&overlay)).expect("loads")).expect("generates")
+        })
     });
     for n in [10, 100, 1000] {
         let source = synthetic(n);

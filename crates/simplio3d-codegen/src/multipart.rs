@@ -329,12 +329,31 @@ impl MultipartOp {
                 quote! { if let ::std::option::Option::Some(value) = self.#ident { #put } }
             }
         });
+        let required: Vec<_> = self.fields.iter().filter(|f| f.required).collect();
+        let new_params = required.iter().map(|f| {
+            let ident = format_ident!("{}", f.ident);
+            let ty = rust_type(&f.kind);
+            quote!(#ident: #ty)
+        });
+        let new_fields = self.fields.iter().map(|f| {
+            let ident = format_ident!("{}", f.ident);
+            if f.required {
+                quote!(#ident,)
+            } else {
+                quote!(#ident: ::std::option::Option::None,)
+            }
+        });
         quote! {
             #[doc = #doc]
             #derive
             pub struct #ty { #(#decls)* }
 
             impl #ty {
+                /// A body with the required parts; optional parts start as `None`.
+                pub fn new(#(#new_params),*) -> Self {
+                    Self { #(#new_fields)* }
+                }
+
                 /// Encodes this body as RFC 7578 `multipart/form-data`.
                 pub fn into_multipart(self) -> ::std::result::Result<reqwest::multipart::Form, super::multipart::MultipartError> {
                     #[allow(unused_mut)]

@@ -57,7 +57,7 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     }
 
     let found = collect_operations(&doc, file)?;
-    check_path_parameters(&doc, &found, file)?;
+    check_path_parameters(&doc, &found)?;
 
     let names = naming::assign_operation_names(
         &found
@@ -160,7 +160,7 @@ fn collect_operations(doc: &Value, file: &str) -> Result<Vec<Found>> {
 }
 
 /// progenitor asserts that path parameters are required; turn that panic into an error.
-fn check_path_parameters(doc: &Value, found: &[Found], _file: &str) -> Result<()> {
+fn check_path_parameters(doc: &Value, found: &[Found]) -> Result<()> {
     for op in found {
         let item = &doc["paths"][&op.path];
         let lists = [

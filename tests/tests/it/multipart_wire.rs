@@ -137,19 +137,11 @@ async fn every_kind_of_part_arrives_as_the_spec_says() {
 async fn unset_optional_parts_are_omitted() {
     let server = CaptureServer::start(201, r#"{"id":1,"name":"x"}"#).await;
     let client = uploads::Client::new(&server.url());
-    let body = uploads::types::UploadAssetBody {
-        model: FilePart::bytes(Vec::from(&b"m"[..])),
-        preview: None,
-        textures: None,
-        name: "x".into(),
-        scale: None,
-        layers: None,
-        published: None,
-        tags: None,
-        kind: uploads::types::UploadAssetBodyKind::Model,
-        placement: None,
-        metadata: None,
-    };
+    let body = uploads::types::UploadAssetBody::new(
+        FilePart::bytes(Vec::from(&b"m"[..])),
+        "x".into(),
+        uploads::types::UploadAssetBodyKind::Model,
+    );
     client
         .upload_asset("c", None, body)
         .await
