@@ -15,8 +15,14 @@ type Key = (String, String);
 type Flight = Shared<BoxFuture<'static, Result<Session, Error>>>;
 
 enum Entry {
-    Ready { session: Session, refresh_at: Instant },
-    Pending { generation: u64, flight: Flight },
+    Ready {
+        session: Session,
+        refresh_at: Instant,
+    },
+    Pending {
+        generation: u64,
+        flight: Flight,
+    },
 }
 
 /// Caches sessions by (configurator id, domain) so that a storefront makes one
@@ -129,7 +135,10 @@ impl SessionCache {
         let flight = {
             let mut entries = self.lock();
             match entries.get(&key) {
-                Some(Entry::Ready { session, refresh_at }) if Instant::now() < *refresh_at => {
+                Some(Entry::Ready {
+                    session,
+                    refresh_at,
+                }) if Instant::now() < *refresh_at => {
                     return Ok(session.clone());
                 }
                 Some(Entry::Pending { flight, .. }) => flight.clone(),
@@ -180,7 +189,10 @@ impl SessionCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
         // The map is consistent after every statement, so a panic elsewhere cannot
         // leave it half-updated: recover rather than propagate the poison.
-        self.inner.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn start_flight(&self, key: Key, generation: u64) -> Flight {
@@ -213,7 +225,9 @@ impl CacheInner {
         }
         let reusable_for = result.as_ref().ok().and_then(|session| {
             let lifetime = session.expires_in().unwrap_or(self.ttl);
-            lifetime.checked_sub(self.refresh_margin).filter(|d| !d.is_zero())
+            lifetime
+                .checked_sub(self.refresh_margin)
+                .filter(|d| !d.is_zero())
         });
         match (result, reusable_for) {
             (Ok(session), Some(reusable_for)) => {

@@ -223,7 +223,10 @@ impl Simplio3d {
         result
     }
 
-    fn session_from(&self, response: ResponseValue<CreateSessionResponse>) -> Result<Session, Error> {
+    fn session_from(
+        &self,
+        response: ResponseValue<CreateSessionResponse>,
+    ) -> Result<Session, Error> {
         let status = response.status();
         let CreateSessionResponse { message, token } = response.into_inner();
         let token = match token {
@@ -247,7 +250,9 @@ impl Simplio3d {
                         elapsed: started.elapsed(),
                     }
                 } else {
-                    Error::Connection { source: Arc::new(e) }
+                    Error::Connection {
+                        source: Arc::new(e),
+                    }
                 }
             }
             GeneratedError::ErrorResponse(response) => {
@@ -256,7 +261,10 @@ impl Simplio3d {
             GeneratedError::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let message = if matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY) {
+                let message = if matches!(
+                    status,
+                    StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+                ) {
                     read_message(response).await.map(|m| self.scrub(&m))
                 } else {
                     // Dropped unread: a hostile or broken server's body costs nothing.
@@ -288,7 +296,9 @@ impl Simplio3d {
 
 fn status_error(status: StatusCode, headers: &HeaderMap, message: Option<String>) -> Error {
     match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => Error::Rejected { status, message },
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            Error::Rejected { status, message }
+        }
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized { status },
         StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
             retry_after: retry_after(headers),

@@ -197,10 +197,12 @@ impl Simplio3dBuilder {
 
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<Simplio3d, Error> {
-        let api_key = self
-            .api_key
-            .as_ref()
-            .ok_or_else(|| Error::config("api_key", "is not set (or set SIMPLIO3D_API_KEY and use Simplio3d::from_env)"))?;
+        let api_key = self.api_key.as_ref().ok_or_else(|| {
+            Error::config(
+                "api_key",
+                "is not set (or set SIMPLIO3D_API_KEY and use Simplio3d::from_env)",
+            )
+        })?;
         let auth = auth_header(api_key.expose_secret(), self.api_key_setting)?;
         let base_url = parse_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
@@ -211,14 +213,20 @@ impl Simplio3dBuilder {
             return Err(Error::config("timeout", "must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(Error::config("connect_timeout", "must be greater than zero"));
+            return Err(Error::config(
+                "connect_timeout",
+                "must be greater than zero",
+            ));
         }
         if self.retry.get_deadline().is_zero() {
-            return Err(Error::config("retry", "the deadline must be greater than zero"));
+            return Err(Error::config(
+                "retry",
+                "the deadline must be greater than zero",
+            ));
         }
-        let user_agent = self.user_agent.unwrap_or_else(|| {
-            concat!("simplio3d-rust/", env!("CARGO_PKG_VERSION")).to_owned()
-        });
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("simplio3d-rust/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
             Error::config("user_agent", "must be visible ASCII (a valid header value)")
         })?;
@@ -235,7 +243,12 @@ impl Simplio3dBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .https_only(!(self.allow_insecure_http || is_loopback(&base_url)))
             .build()
-            .map_err(|e| Error::config("http_client_builder", format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                Error::config(
+                    "http_client_builder",
+                    format!("cannot build the HTTP client: {e}"),
+                )
+            })?;
 
         // The generated client appends `/api/...` to the base URL as text.
         let stem = base_url.as_str().trim_end_matches('/');
@@ -259,14 +272,17 @@ fn auth_header(key: &str, setting: &'static str) -> Result<HeaderValue, Error> {
         return Err(Error::config(setting, "has leading or trailing whitespace"));
     }
     // The reason never quotes the key.
-    let mut value = HeaderValue::from_str(key).map_err(|_| {
-        Error::config(setting, "contains characters not allowed in an HTTP header")
-    })?;
+    let mut value = HeaderValue::from_str(key)
+        .map_err(|_| Error::config(setting, "contains characters not allowed in an HTTP header"))?;
     value.set_sensitive(true);
     Ok(value)
 }
 
-fn parse_base_url(raw: &str, setting: &'static str, allow_insecure_http: bool) -> Result<Url, Error> {
+fn parse_base_url(
+    raw: &str,
+    setting: &'static str,
+    allow_insecure_http: bool,
+) -> Result<Url, Error> {
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::config(setting, format!("`{raw}` is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -277,7 +293,10 @@ fn parse_base_url(raw: &str, setting: &'static str, allow_insecure_http: bool) -
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(setting, format!("`{url}` must not have a query or fragment")));
+        return Err(Error::config(
+            setting,
+            format!("`{url}` must not have a query or fragment"),
+        ));
     }
     if url.host_str().is_none() {
         return Err(Error::config(setting, format!("`{url}` has no host")));
@@ -295,7 +314,10 @@ fn parse_base_url(raw: &str, setting: &'static str, allow_insecure_http: bool) -
             ));
         }
         other => {
-            return Err(Error::config(setting, format!("scheme `{other}` is not http or https")));
+            return Err(Error::config(
+                setting,
+                format!("scheme `{other}` is not http or https"),
+            ));
         }
     }
     Ok(url)
@@ -332,7 +354,10 @@ mod tests {
     #[test]
     fn missing_or_bad_key_names_the_setting() {
         assert_eq!(setting_of(Simplio3d::builder().build()).0, "api_key");
-        assert_eq!(setting_of(Simplio3d::builder().api_key("").build()).0, "api_key");
+        assert_eq!(
+            setting_of(Simplio3d::builder().api_key("").build()).0,
+            "api_key"
+        );
         let (setting, reason) = setting_of(Simplio3d::builder().api_key("sec\nret").build());
         assert_eq!(setting, "api_key");
         assert!(!reason.contains("sec"), "{reason}");
@@ -349,20 +374,30 @@ mod tests {
             "https://api.example.com",
         ] {
             assert!(
-                Simplio3d::builder().api_key("k").base_url(ok).build().is_ok(),
+                Simplio3d::builder()
+                    .api_key("k")
+                    .base_url(ok)
+                    .build()
+                    .is_ok(),
                 "{ok}"
             );
         }
-        let (setting, reason) =
-            setting_of(Simplio3d::builder().api_key("k").base_url("http://api.example.com").build());
+        let (setting, reason) = setting_of(
+            Simplio3d::builder()
+                .api_key("k")
+                .base_url("http://api.example.com")
+                .build(),
+        );
         assert_eq!(setting, "base_url");
         assert!(reason.contains("allow_insecure_http"), "{reason}");
-        assert!(Simplio3d::builder()
-            .api_key("k")
-            .base_url("http://api.example.com")
-            .allow_insecure_http(true)
-            .build()
-            .is_ok());
+        assert!(
+            Simplio3d::builder()
+                .api_key("k")
+                .base_url("http://api.example.com")
+                .allow_insecure_http(true)
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -373,12 +408,16 @@ mod tests {
             ("https://example.com/?q=1", "query"),
             ("https://user:pw@example.com", "credentials"),
         ] {
-            let (setting, reason) = setting_of(Simplio3d::builder().api_key("k").base_url(url).build());
+            let (setting, reason) =
+                setting_of(Simplio3d::builder().api_key("k").base_url(url).build());
             assert_eq!(setting, "base_url");
             assert!(reason.contains(needle), "{url}: {reason}");
         }
         let (_, reason) = setting_of(
-            Simplio3d::builder().api_key("k").base_url("https://user:hunter2@example.com").build(),
+            Simplio3d::builder()
+                .api_key("k")
+                .base_url("https://user:hunter2@example.com")
+                .build(),
         );
         assert!(!reason.contains("hunter2"));
     }
@@ -387,10 +426,20 @@ mod tests {
     fn other_settings_are_named() {
         let b = || Simplio3d::builder().api_key("k");
         assert_eq!(setting_of(b().timeout(Duration::ZERO).build()).0, "timeout");
-        assert_eq!(setting_of(b().connect_timeout(Duration::ZERO).build()).0, "connect_timeout");
-        assert_eq!(setting_of(b().user_agent("bad\nagent").build()).0, "user_agent");
         assert_eq!(
-            setting_of(b().retry(RetryPolicy::default().deadline(Duration::ZERO)).build()).0,
+            setting_of(b().connect_timeout(Duration::ZERO).build()).0,
+            "connect_timeout"
+        );
+        assert_eq!(
+            setting_of(b().user_agent("bad\nagent").build()).0,
+            "user_agent"
+        );
+        assert_eq!(
+            setting_of(
+                b().retry(RetryPolicy::default().deadline(Duration::ZERO))
+                    .build()
+            )
+            .0,
             "retry"
         );
     }
@@ -403,8 +452,19 @@ mod tests {
                 value.map(str::to_owned).ok_or(VarError::NotPresent)
             }
         };
-        let err = Simplio3dBuilder::default().from_env_with(env(None, None)).unwrap_err();
-        assert!(matches!(err, Error::Config { setting: ENV_API_KEY, .. }), "{err:?}");
+        let err = Simplio3dBuilder::default()
+            .from_env_with(env(None, None))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    setting: ENV_API_KEY,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
 
         let built = Simplio3dBuilder::default()
             .from_env_with(env(Some("k"), Some("http://example.com")))

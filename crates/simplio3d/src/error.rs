@@ -128,7 +128,10 @@ pub enum Error {
 }
 
 fn fmt_message(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 fn fmt_retry_after(retry_after: &Option<Duration>) -> String {

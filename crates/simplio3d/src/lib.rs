@@ -55,8 +55,8 @@ pub use cache::{SessionCache, SessionCacheBuilder};
 pub use client::Simplio3d;
 pub use config::{DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, Simplio3dBuilder};
 pub use error::Error;
+/// The HTTP status type used in [`Error`] (re-exported from `reqwest`).
+pub use reqwest::StatusCode;
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use session::{InvalidToken, Session, SessionToken};
-/// The HTTP status type used in [`Error`] (re-exported from `reqwest`).
-pub use reqwest::StatusCode;

@@ -127,7 +127,10 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -147,7 +150,10 @@ mod tests {
         assert_eq!(retry_after(&headers(" 0 ")), Some(Duration::ZERO));
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
         let delay = retry_after(&headers(&future)).unwrap();
-        assert!(delay > Duration::from_secs(115) && delay <= Duration::from_secs(120), "{delay:?}");
+        assert!(
+            delay > Duration::from_secs(115) && delay <= Duration::from_secs(120),
+            "{delay:?}"
+        );
         assert_eq!(
             retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
             Some(Duration::ZERO)
@@ -168,7 +174,10 @@ mod tests {
             let delays: Vec<_> = policy.backoff().collect();
             assert_eq!(delays.len(), 5, "one delay per retry");
             for (delay, ceiling) in delays.iter().zip(ceilings) {
-                assert!(*delay <= Duration::from_millis(ceiling), "{delay:?} > {ceiling}ms");
+                assert!(
+                    *delay <= Duration::from_millis(ceiling),
+                    "{delay:?} > {ceiling}ms"
+                );
             }
         }
         // Full jitter: delays spread over the whole range, not bunched at the ceiling.

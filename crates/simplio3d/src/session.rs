@@ -142,12 +142,19 @@ mod tests {
 
     fn jwt(payload: &str) -> String {
         let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        format!("{}.{}.c2ln", enc(r#"{"alg":"HS256","typ":"JWT"}"#), enc(payload))
+        format!(
+            "{}.{}.c2ln",
+            enc(r#"{"alg":"HS256","typ":"JWT"}"#),
+            enc(payload)
+        )
     }
 
     #[test]
     fn reads_exp_from_jwt() {
-        let session = Session::new(SessionToken::new(jwt(r#"{"exp":2000000000}"#)).unwrap(), None);
+        let session = Session::new(
+            SessionToken::new(jwt(r#"{"exp":2000000000}"#)).unwrap(),
+            None,
+        );
         assert_eq!(
             session.expires_at,
             Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))

@@ -25,10 +25,7 @@ pub(crate) fn configurator_id(id: &str) -> Result<(), Error> {
         ));
     }
     if id.trim() != id {
-        return Err(Error::invalid(
-            FIELD,
-            "has leading or trailing whitespace",
-        ));
+        return Err(Error::invalid(FIELD, "has leading or trailing whitespace"));
     }
     if let Some(c) = id.chars().find(|c| c.is_control()) {
         return Err(Error::invalid(
@@ -83,7 +80,9 @@ pub(crate) fn domain_name(domain: &str) -> Result<(), Error> {
     for (index, label) in domain.split('.').enumerate() {
         let position = index + 1;
         if label.is_empty() {
-            return refuse(format!("label {position} is empty (check for `..` or a leading or trailing dot)"));
+            return refuse(format!(
+                "label {position} is empty (check for `..` or a leading or trailing dot)"
+            ));
         }
         if label.len() > MAX_LABEL_LEN {
             return refuse(format!(
@@ -115,7 +114,13 @@ fn host_of_url(input: &str) -> Option<String> {
         Ok(url) => Some(url.host_str().unwrap_or_default().to_owned()),
         Err(_) => Some(String::new()),
     }
-    .map(|host| if host.is_empty() { "<host>".into() } else { host })
+    .map(|host| {
+        if host.is_empty() {
+            "<host>".into()
+        } else {
+            host
+        }
+    })
 }
 
 #[cfg(test)]
@@ -174,7 +179,10 @@ mod tests {
         for (input, expected) in cases {
             let r = reason(domain_name(input));
             assert!(r.starts_with("domain_name: "), "{input:?}: {r}");
-            assert!(r.contains(expected), "{input:?}: {r} (expected {expected:?})");
+            assert!(
+                r.contains(expected),
+                "{input:?}: {r} (expected {expected:?})"
+            );
         }
         let long_label = format!("{}.example.com", "a".repeat(64));
         assert!(reason(domain_name(&long_label)).contains("at most 63"));
