@@ -19,6 +19,7 @@
 
 mod emit;
 mod error;
+mod harness;
 mod load;
 mod multipart;
 mod naming;
@@ -27,6 +28,7 @@ mod pointer;
 
 pub use emit::generate;
 pub use error::Error;
+pub use harness::generate_harness;
 pub use load::{Operation, Source, Spec, Warning, load, load_files};
 
 /// The vendor document, relative to the workspace root.

@@ -101,14 +101,51 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         hoister.operation(&mut doc, op)?;
     }
 
-    let openapi = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone())
-        .map_err(|e| invalid("#", format!("does not match the OpenAPI 3.0 schema: {e}")))?;
+    let openapi: openapiv3::OpenAPI =
+        serde_path_to_error::deserialize(doc.clone()).map_err(|e| {
+            let pointer = schema_error_pointer(&e.path().to_string());
+            let (pointer, message) = refine_path_item_error(&doc, pointer, e.inner().to_string());
+            invalid(
+                &pointer,
+                format!("does not match the OpenAPI 3.0 schema: {message}"),
+            )
+        })?;
     Ok(Normalised {
         openapi,
         document: doc,
         operations,
         warnings,
     })
+}
+
+/// serde_path_to_error's `paths./items.get` → `#/paths/~1items/get`.
+fn schema_error_pointer(path: &str) -> String {
+    if path == "." {
+        return "#".to_owned();
+    }
+    path.split('.').fold(String::from("#"), |mut out, segment| {
+        out.push('/');
+        out.push_str(&pointer::escape(segment));
+        out
+    })
+}
+
+/// openapiv3's `Paths` hides where inside it an error is; deserialise each path item alone to find it.
+fn refine_path_item_error(doc: &Value, pointer: String, message: String) -> (String, String) {
+    if pointer != "#/paths" {
+        return (pointer, message);
+    }
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::PathItem>(item.clone()) {
+            let inner = schema_error_pointer(&e.path().to_string());
+            let inner = inner.trim_start_matches('#');
+            return (
+                format!("#/paths/{}{inner}", pointer::escape(path)),
+                e.inner().to_string(),
+            );
+        }
+    }
+    (pointer, message)
 }
 
 struct Found {
