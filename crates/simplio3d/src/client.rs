@@ -127,9 +127,8 @@ impl Simplio3d {
             status = field::Empty,
             latency_ms = field::Empty,
         );
-        self.call_with_retries(|| CreateSessionBody {
-            id: configurator_id.to_owned(),
-            domain_name: domain_name.to_owned(),
+        self.call_with_retries(|| {
+            CreateSessionBody::new(configurator_id.to_owned(), domain_name.to_owned())
         })
         .instrument(span)
         .await
