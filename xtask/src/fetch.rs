@@ -22,7 +22,10 @@ pub(crate) struct FetchLimits {
 
 impl Default for FetchLimits {
     fn default() -> Self {
-        Self { fetch_timeout: 30, max_spec_bytes: 16 * 1024 * 1024 }
+        Self {
+            fetch_timeout: 30,
+            max_spec_bytes: 16 * 1024 * 1024,
+        }
     }
 }
 
@@ -32,19 +35,26 @@ pub(crate) fn fetch(location: &str, limits: &FetchLimits) -> anyhow::Result<Sour
     if let Some((scheme, _)) = location.split_once("://") {
         return match scheme.to_ascii_lowercase().as_str() {
             "http" | "https" => fetch_url(location, limits),
-            other => bail!("{location}: unsupported URL scheme `{other}`; give a file path or an http(s) URL"),
+            other => bail!(
+                "{location}: unsupported URL scheme `{other}`; give a file path or an http(s) URL"
+            ),
         };
     }
     read_file(Path::new(location), limits.max_spec_bytes)
 }
 
 fn read_file(path: &Path, max_bytes: u64) -> anyhow::Result<Source> {
-    let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let metadata =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !metadata.is_file() {
         bail!("{} is not a file", path.display());
     }
     if metadata.len() > max_bytes {
-        bail!("{} is {} bytes, over the {max_bytes}-byte limit (--max-spec-bytes)", path.display(), metadata.len());
+        bail!(
+            "{} is {} bytes, over the {max_bytes}-byte limit (--max-spec-bytes)",
+            path.display(),
+            metadata.len()
+        );
     }
     Ok(Source::read(path)?)
 }
@@ -53,7 +63,12 @@ fn fetch_url(location: &str, limits: &FetchLimits) -> anyhow::Result<Source> {
     let url = url::Url::parse(location).with_context(|| format!("{location}: not a valid URL"))?;
     let name = url
         .path_segments()
-        .and_then(|mut segments| segments.next_back().filter(|s| !s.is_empty()).map(str::to_owned))
+        .and_then(|mut segments| {
+            segments
+                .next_back()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| url.host_str().unwrap_or("document").to_owned());
     let timeout = Duration::from_secs(limits.fetch_timeout);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -63,11 +78,18 @@ fn fetch_url(location: &str, limits: &FetchLimits) -> anyhow::Result<Source> {
     let fetched = runtime.block_on(async {
         // One deadline over connect, headers and the whole body: a server that trickles
         // bytes forever is cut off as surely as one that never answers.
-        tokio::time::timeout(timeout, download(url.clone(), limits.max_spec_bytes, timeout)).await
+        tokio::time::timeout(
+            timeout,
+            download(url.clone(), limits.max_spec_bytes, timeout),
+        )
+        .await
     });
     let bytes = match fetched {
         Ok(result) => result?,
-        Err(_) => bail!("GET {url}: timed out after {}s (--fetch-timeout)", limits.fetch_timeout),
+        Err(_) => bail!(
+            "GET {url}: timed out after {}s (--fetch-timeout)",
+            limits.fetch_timeout
+        ),
     };
     Ok(Source { name, bytes })
 }
@@ -98,7 +120,9 @@ async fn download(url: url::Url, max_bytes: u64, timeout: Duration) -> anyhow::R
         bail!("GET {url}: the server answered HTTP {status}");
     }
     if let Some(length) = response.content_length().filter(|&n| n > max_bytes) {
-        bail!("GET {url}: the document is {length} bytes, over the {max_bytes}-byte limit (--max-spec-bytes)");
+        bail!(
+            "GET {url}: the document is {length} bytes, over the {max_bytes}-byte limit (--max-spec-bytes)"
+        );
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(describe)? {

@@ -61,30 +61,40 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // 1. The new vendor document, validated by loading and generating it, in memory.
     let incoming = match &args.spec {
-        Some(location) => Some(
-            fetch::fetch(location, &args.limits)
-                .with_context(|| format!("cannot take in {location}; nothing in the workspace changed"))?,
-        ),
+        Some(location) => Some(fetch::fetch(location, &args.limits).with_context(|| {
+            format!("cannot take in {location}; nothing in the workspace changed")
+        })?),
         None => None,
     };
     let spec_source = Source {
         name: current_spec.name.clone(),
-        bytes: incoming.as_ref().map_or_else(|| current_spec.bytes.clone(), |s| s.bytes.clone()),
+        bytes: incoming
+            .as_ref()
+            .map_or_else(|| current_spec.bytes.clone(), |s| s.bytes.clone()),
     };
     let not_taken = |what: &str| match &args.spec {
-        Some(location) => format!("{location} is not usable ({what}); nothing in the workspace changed"),
+        Some(location) => {
+            format!("{location} is not usable ({what}); nothing in the workspace changed")
+        }
         None => format!("spec/ is not usable ({what})"),
     };
+    // Alone first, so that "not OpenAPI 3.0.x" is reported as such rather than as an
+    // overlay action that matches nothing in it.
+    simplio3d_codegen::load(&spec_source, None)
+        .with_context(|| not_taken("not a usable OpenAPI 3.0.x document"))?;
     let mut overlay = current_overlay.clone();
-    let mut spec = simplio3d_codegen::load(&spec_source, Some(&overlay)).with_context(|| not_taken("load + overlay"))?;
-    if args.write_overlay_stubs {
-        if let Some(extended) = stubs::append(&overlay, &spec.warnings) {
-            overlay = extended;
-            spec = simplio3d_codegen::load(&spec_source, Some(&overlay))
-                .context("spec/overlay.yaml with the new stubs does not apply; add them by hand (see the warnings)")?;
-        }
+    let mut spec = simplio3d_codegen::load(&spec_source, Some(&overlay))
+        .with_context(|| not_taken("the overlay does not apply"))?;
+    if args.write_overlay_stubs
+        && let Some(extended) = stubs::append(&overlay, &spec.warnings)
+    {
+        overlay = extended;
+        spec = simplio3d_codegen::load(&spec_source, Some(&overlay)).context(
+            "spec/overlay.yaml with the new stubs does not apply; add them by hand (see the warnings)",
+        )?;
     }
-    let generated = simplio3d_codegen::generate(&spec).with_context(|| not_taken("code generation"))?;
+    let generated =
+        simplio3d_codegen::generate(&spec).with_context(|| not_taken("code generation"))?;
     for warning in &spec.warnings {
         eprintln!("warning: {warning}");
     }
@@ -98,13 +108,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut stale = Vec::new();
     if spec_source.bytes != current_spec.bytes {
-        stale.push(format!("{} differs from {}", simplio3d_codegen::SPEC_PATH, args.spec.as_deref().unwrap_or("?")));
+        stale.push(format!(
+            "{} differs from {}",
+            simplio3d_codegen::SPEC_PATH,
+            args.spec.as_deref().unwrap_or("?")
+        ));
     }
     if overlay.bytes != current_overlay.bytes {
-        stale.push(format!("{} does not yet name {} operation(s)", simplio3d_codegen::OVERLAY_PATH, stubs::count(&current_overlay, &overlay)));
+        stale.push(format!(
+            "{} does not yet name {} operation(s)",
+            simplio3d_codegen::OVERLAY_PATH,
+            stubs::count(&current_overlay, &overlay)
+        ));
     }
     if snapshot != generated {
-        stale.push(format!("{SNAPSHOT_PATH} is not what spec/ + overlay generate"));
+        stale.push(format!(
+            "{SNAPSHOT_PATH} is not what spec/ + overlay generate"
+        ));
     }
     let readme_problems = readme::problems(&workspace);
 
@@ -132,7 +152,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("fix: run `{}` and commit the result", args.fix_command());
         }
         if !readme_problems.is_empty() {
-            eprintln!("fix: edit README.md by hand (its first command is the main job, its second the test command .ci/run calls)");
+            eprintln!(
+                "fix: edit README.md by hand (its first command is the main job, its second the test command .ci/run calls)"
+            );
         }
         return Ok(ExitCode::from(1));
     }
@@ -149,7 +171,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         writes.push((workspace.snapshot_path(), generated.into_bytes()));
     }
     if let Some(changelog) = &args.changelog {
-        let report = report.as_ref().map_err(|e| anyhow::anyhow!("cannot write {}: no API change report: {e:#}", changelog.display()))?;
+        let report = report.as_ref().map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write {}: no API change report: {e:#}",
+                changelog.display()
+            )
+        })?;
         let path = workspace.root().join(changelog);
         let existing = std::fs::read_to_string(&path).ok();
         let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
@@ -157,7 +184,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     workspace::write_all(&writes)?;
     for (path, _) in &writes {
-        println!("wrote {}", path.strip_prefix(workspace.root()).unwrap_or(path).display());
+        println!(
+            "wrote {}",
+            path.strip_prefix(workspace.root())
+                .unwrap_or(path)
+                .display()
+        );
     }
     if writes.is_empty() {
         println!("up to date");
@@ -171,12 +203,26 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// The document the API report compares against: the spec/ being replaced when `--spec`
 /// is given, else spec/ and overlay as committed at git HEAD (when the root is a git
 /// checkout), else spec/ as it is.
-fn baseline(workspace: &Workspace, args: &Args, spec: &Source, overlay: &Source) -> anyhow::Result<Spec> {
+fn baseline(
+    workspace: &Workspace,
+    args: &Args,
+    spec: &Source,
+    overlay: &Source,
+) -> anyhow::Result<Spec> {
     if args.spec.is_none() && workspace.root().join(".git").exists() {
         let committed = |path: &str| git_show(workspace.root(), path);
-        if let (Some(spec_bytes), Some(overlay_bytes)) = (committed(simplio3d_codegen::SPEC_PATH), committed(simplio3d_codegen::OVERLAY_PATH)) {
-            let spec = Source { name: spec.name.clone(), bytes: spec_bytes };
-            let overlay = Source { name: overlay.name.clone(), bytes: overlay_bytes };
+        if let (Some(spec_bytes), Some(overlay_bytes)) = (
+            committed(simplio3d_codegen::SPEC_PATH),
+            committed(simplio3d_codegen::OVERLAY_PATH),
+        ) {
+            let spec = Source {
+                name: spec.name.clone(),
+                bytes: spec_bytes,
+            };
+            let overlay = Source {
+                name: overlay.name.clone(),
+                bytes: overlay_bytes,
+            };
             return simplio3d_codegen::load(&spec, Some(&overlay)).context("spec/ at git HEAD");
         }
     }
@@ -184,7 +230,12 @@ fn baseline(workspace: &Workspace, args: &Args, spec: &Source, overlay: &Source)
 }
 
 fn git_show(root: &Path, path: &str) -> Option<Vec<u8>> {
-    let output = Command::new("git").arg("-C").arg(root).args(["show", &format!("HEAD:{path}")]).output().ok()?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["show", &format!("HEAD:{path}")])
+        .output()
+        .ok()?;
     output.status.success().then_some(output.stdout)
 }
 

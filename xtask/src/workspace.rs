@@ -17,7 +17,9 @@ pub(crate) struct Workspace {
 impl Workspace {
     /// `root`, or the workspace this xtask was built in.
     pub(crate) fn new(root: Option<PathBuf>) -> Self {
-        Self { root: root.unwrap_or_else(crate::workspace_root) }
+        Self {
+            root: root.unwrap_or_else(crate::workspace_root),
+        }
     }
 
     pub(crate) fn root(&self) -> &Path {
@@ -49,7 +51,11 @@ impl Workspace {
             if line.starts_with('[') {
                 in_package = line == "[workspace.package]";
             } else if in_package && let Some(value) = line.strip_prefix("version") {
-                let value = value.trim_start().trim_start_matches('=').trim().trim_matches('"');
+                let value = value
+                    .trim_start()
+                    .trim_start_matches('=')
+                    .trim()
+                    .trim_matches('"');
                 return value.to_owned();
             }
         }
@@ -63,17 +69,23 @@ impl Workspace {
 pub(crate) fn write_all(files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
     let mut staged = Vec::with_capacity(files.len());
     for (path, bytes) in files {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let mut temp = tempfile::Builder::new()
             .prefix(".xtask-")
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        temp.write_all(bytes).and_then(|()| temp.as_file().sync_all()).with_context(|| format!("cannot write {}", path.display()))?;
+        temp.write_all(bytes)
+            .and_then(|()| temp.as_file().sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         staged.push((temp, path));
     }
     // Dropping `staged` on an early return above removes every temporary file.
     for (temp, path) in staged {
-        temp.persist(path).map_err(|e| anyhow::anyhow!("cannot replace {}: {}", path.display(), e.error))?;
+        temp.persist(path)
+            .map_err(|e| anyhow::anyhow!("cannot replace {}: {}", path.display(), e.error))?;
     }
     Ok(())
 }

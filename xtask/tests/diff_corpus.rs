@@ -24,17 +24,32 @@ fn cases() -> Vec<PathBuf> {
 }
 
 fn xtask(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("run xtask")
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("run xtask")
 }
 
 fn diff_json(case: &Path, extra: &[&str]) -> (Value, Option<i32>) {
     let (old, new) = (case.join("old.yaml"), case.join("new.yaml"));
-    let mut args = vec!["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json", "--no-overlay"];
+    let mut args = vec![
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-overlay",
+    ];
     args.extend_from_slice(extra);
     let output = xtask(&args);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {stdout}\n{}", case.display(), String::from_utf8_lossy(&output.stderr)));
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: not JSON ({e}): {stdout}\n{}",
+            case.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
     (report, output.status.code())
 }
 
@@ -58,10 +73,17 @@ fn corpus_has_at_least_twenty_cases() {
 fn every_case_is_classified_as_expected() {
     let mut failures = Vec::new();
     for case in cases() {
-        let expected: Value = serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).expect("expected.json"))
-            .expect("expected.json is JSON");
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(case.join("expected.json")).expect("expected.json"),
+        )
+        .expect("expected.json is JSON");
         let (report, code) = diff_json(&case, &[]);
-        assert_eq!(code, Some(0), "{}: diff without --fail-on-breaking must exit 0", case.display());
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: diff without --fail-on-breaking must exit 0",
+            case.display()
+        );
         let got = observed(&report);
         if got != expected["changes"].as_array().cloned().unwrap_or_default() {
             failures.push(format!(
@@ -74,10 +96,32 @@ fn every_case_is_classified_as_expected() {
             continue;
         }
         // The summary and the semver hint agree with the changes.
-        let count = |class: &str| report["changes"].as_array().unwrap().iter().filter(|c| c["class"] == class).count();
-        assert_eq!(report["summary"]["breaking"], count("breaking"), "{}", case.display());
-        assert_eq!(report["summary"]["needs_review"], count("needs-review"), "{}", case.display());
-        assert_eq!(report["summary"]["non_breaking"], count("non-breaking"), "{}", case.display());
+        let count = |class: &str| {
+            report["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["class"] == class)
+                .count()
+        };
+        assert_eq!(
+            report["summary"]["breaking"],
+            count("breaking"),
+            "{}",
+            case.display()
+        );
+        assert_eq!(
+            report["summary"]["needs_review"],
+            count("needs-review"),
+            "{}",
+            case.display()
+        );
+        assert_eq!(
+            report["summary"]["non_breaking"],
+            count("non-breaking"),
+            "{}",
+            case.display()
+        );
         assert_eq!(report["schema_version"], 1);
         let bump = report["semver"]["bump"].as_str().unwrap();
         let expected_bump = if count("breaking") > 0 {
@@ -91,9 +135,19 @@ fn every_case_is_classified_as_expected() {
 
         let (_, code) = diff_json(&case, &["--fail-on-breaking"]);
         let want = if count("breaking") > 0 { 1 } else { 0 };
-        assert_eq!(code, Some(want), "{}: --fail-on-breaking exit code", case.display());
+        assert_eq!(
+            code,
+            Some(want),
+            "{}: --fail-on-breaking exit code",
+            case.display()
+        );
     }
-    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The breaking-change rules the maintainers asked for (oasdiff's main ones) each have a case.
@@ -101,7 +155,9 @@ fn every_case_is_classified_as_expected() {
 fn corpus_covers_the_required_rules() {
     let mut seen = BTreeSet::new();
     for case in cases() {
-        let expected: Value = serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap()).unwrap();
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap())
+                .unwrap();
         for change in expected["changes"].as_array().unwrap() {
             seen.insert(change["rule"].as_str().unwrap().to_owned());
         }
@@ -126,9 +182,21 @@ fn corpus_covers_the_required_rules() {
         "response-became-nullable",
         "security-changed",
     ];
-    let missing: Vec<&str> = required.iter().copied().filter(|r| !seen.contains(*r)).collect();
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !seen.contains(*r))
+        .collect();
     assert!(missing.is_empty(), "no corpus case for {missing:?}");
-    let controls = cases().iter().filter(|c| c.file_name().unwrap().to_string_lossy().starts_with("control-")).count();
+    let controls = cases()
+        .iter()
+        .filter(|c| {
+            c.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("control-")
+        })
+        .count();
     assert!(controls >= 5, "only {controls} non-breaking controls");
 }
 
@@ -139,14 +207,26 @@ fn corpus_covers_the_required_rules() {
 fn drift_never_sees_a_change_we_miss() {
     let mut consulted = 0;
     for case in cases() {
-        let read = |name: &str| -> Value { serde_yaml_ng::from_str(&std::fs::read_to_string(case.join(name)).unwrap()).unwrap() };
+        let read = |name: &str| -> Value {
+            serde_yaml_ng::from_str(&std::fs::read_to_string(case.join(name)).unwrap()).unwrap()
+        };
         let (old, new) = (read("old.yaml"), read("new.yaml"));
-        let Ok(Ok(drift_changes)) = std::panic::catch_unwind(|| drift::compare(&old, &new)) else { continue };
+        let Ok(Ok(drift_changes)) = std::panic::catch_unwind(|| drift::compare(&old, &new)) else {
+            continue;
+        };
         consulted += 1;
-        let drift_sees = drift_changes.iter().any(|c| c.changes.iter().any(|i| i.class != drift::ChangeClass::Trivial));
+        let drift_sees = drift_changes.iter().any(|c| {
+            c.changes
+                .iter()
+                .any(|i| i.class != drift::ChangeClass::Trivial)
+        });
         let (report, _) = diff_json(&case, &[]);
         let we_see = !report["changes"].as_array().unwrap().is_empty();
-        assert!(!drift_sees || we_see, "{}: drift sees {drift_changes:?}, we report nothing", case.display());
+        assert!(
+            !drift_sees || we_see,
+            "{}: drift sees {drift_changes:?}, we report nothing",
+            case.display()
+        );
     }
     assert!(consulted >= 20, "drift could only judge {consulted} cases");
 }
@@ -155,12 +235,30 @@ fn drift_never_sees_a_change_we_miss() {
 fn the_vendor_spec_against_itself_has_no_changes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let spec = root.join("spec/simplio3d.openapi.json");
-    let output = xtask(&["diff", spec.to_str().unwrap(), spec.to_str().unwrap(), "--format", "json", "--root", root.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = xtask(&[
+        "diff",
+        spec.to_str().unwrap(),
+        spec.to_str().unwrap(),
+        "--format",
+        "json",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["changes"], json!([]));
     assert_eq!(report["semver"]["bump"], "none");
-    let text = xtask(&["diff", spec.to_str().unwrap(), spec.to_str().unwrap(), "--root", root.to_str().unwrap()]);
+    let text = xtask(&[
+        "diff",
+        spec.to_str().unwrap(),
+        spec.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("No API changes."));
 }
 
@@ -168,7 +266,14 @@ fn the_vendor_spec_against_itself_has_no_changes() {
 fn markdown_report_names_the_class_and_the_rule() {
     let case = corpus_dir().join("request-part-added-required");
     let (old, new) = (case.join("old.yaml"), case.join("new.yaml"));
-    let output = xtask(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "markdown", "--no-overlay"]);
+    let output = xtask(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--no-overlay",
+    ]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("### Breaking"), "{text}");
     assert!(text.contains("`request-part-added-required`"), "{text}");
@@ -177,8 +282,16 @@ fn markdown_report_names_the_class_and_the_rule() {
 
 #[test]
 fn an_unreadable_document_is_a_clear_error() {
-    let output = xtask(&["diff", "/nonexistent/old.yaml", "/nonexistent/new.yaml", "--no-overlay"]);
+    let output = xtask(&[
+        "diff",
+        "/nonexistent/old.yaml",
+        "/nonexistent/new.yaml",
+        "--no-overlay",
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("old document") && stderr.contains("/nonexistent/old.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("old document") && stderr.contains("/nonexistent/old.yaml"),
+        "{stderr}"
+    );
 }

@@ -64,9 +64,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (false, None) => Some(simplio3d_codegen::Source::read(&workspace.overlay_path())?),
     };
     let load = |which: &str, location: &str| -> anyhow::Result<Spec> {
-        let source = fetch::fetch(location, &args.limits).with_context(|| format!("{which} document"))?;
+        let source =
+            fetch::fetch(location, &args.limits).with_context(|| format!("{which} document"))?;
         simplio3d_codegen::load(&source, overlay.as_ref()).with_context(|| {
-            format!("{which} document {location} (with {}; --no-overlay compares it bare)", overlay.as_ref().map_or("no overlay".to_owned(), |o| format!("overlay {}", o.name)))
+            format!(
+                "{which} document {location} (with {}; --no-overlay compares it bare)",
+                overlay
+                    .as_ref()
+                    .map_or("no overlay".to_owned(), |o| format!("overlay {}", o.name))
+            )
         })
     };
     let old = load("old", &args.old)?;
@@ -78,13 +84,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&report),
     };
     print!("{output}");
-    Ok(if args.fail_on_breaking && report.summary.breaking > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if args.fail_on_breaking && report.summary.breaking > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Compares two loaded specs.
 pub(crate) fn build_report(old: &Spec, new: &Spec, crate_version: &str) -> Report {
     fn side(spec: &Spec) -> operations::Side<'_> {
-        operations::Side { document: &spec.document, operations: &spec.operations }
+        operations::Side {
+            document: &spec.document,
+            operations: &spec.operations,
+        }
     }
     let changes = operations::compare(&side(old), &side(new));
     Report::new(summary(old), summary(new), changes, crate_version)
@@ -94,8 +107,15 @@ fn summary(spec: &Spec) -> model::DocumentSummary {
     model::DocumentSummary {
         name: spec.spec_name.clone(),
         sha256: spec.spec_sha256.clone(),
-        api_version: spec.document.pointer("/info/version").and_then(|v| v.as_str()).map(str::to_owned),
+        api_version: spec
+            .document
+            .pointer("/info/version")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
         operations: spec.operations.len(),
-        overlay: spec.overlay.as_ref().map(|(name, sha)| format!("{name} sha256 {sha}")),
+        overlay: spec
+            .overlay
+            .as_ref()
+            .map(|(name, sha)| format!("{name} sha256 {sha}")),
     }
 }

@@ -131,7 +131,11 @@ rules! {
 impl Rule {
     /// Breaking when either view breaks; otherwise the wire view.
     pub(crate) fn class(self) -> Class {
-        if self.breaks_rust_api() { Class::Breaking } else { self.wire() }
+        if self.breaks_rust_api() {
+            Class::Breaking
+        } else {
+            self.wire()
+        }
     }
 }
 
@@ -172,7 +176,12 @@ pub(crate) struct Change {
 }
 
 impl Change {
-    pub(crate) fn new(rule: Rule, operation: Option<OperationRef>, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        rule: Rule,
+        operation: Option<OperationRef>,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             rule,
             class: rule.class(),
@@ -234,9 +243,20 @@ pub(crate) struct Report {
 }
 
 impl Report {
-    pub(crate) fn new(old: DocumentSummary, new: DocumentSummary, mut changes: Vec<Change>, crate_version: &str) -> Self {
+    pub(crate) fn new(
+        old: DocumentSummary,
+        new: DocumentSummary,
+        mut changes: Vec<Change>,
+        crate_version: &str,
+    ) -> Self {
         changes.sort_by(|a, b| {
-            (a.class, &a.operation, &a.location, a.rule, &a.message).cmp(&(b.class, &b.operation, &b.location, b.rule, &b.message))
+            (a.class, &a.operation, &a.location, a.rule, &a.message).cmp(&(
+                b.class,
+                &b.operation,
+                &b.location,
+                b.rule,
+                &b.message,
+            ))
         });
         changes.dedup();
         let mut summary = Summary::default();
@@ -248,7 +268,14 @@ impl Report {
             }
         }
         let semver = semver_hint(crate_version, summary);
-        Self { schema_version: SCHEMA_VERSION, old, new, summary, semver, changes }
+        Self {
+            schema_version: SCHEMA_VERSION,
+            old,
+            new,
+            summary,
+            semver,
+            changes,
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -263,16 +290,39 @@ pub(crate) fn semver_hint(current: &str, summary: Summary) -> SemverHint {
     let pre_1_0 = parsed.is_none_or(|(major, _, _)| major == 0);
     let (bump, reason) = if summary.breaking > 0 {
         if pre_1_0 {
-            (Bump::Minor, format!("{} breaking change(s); the crates are pre-1.0, where a breaking release bumps the minor version", summary.breaking))
+            (
+                Bump::Minor,
+                format!(
+                    "{} breaking change(s); the crates are pre-1.0, where a breaking release bumps the minor version",
+                    summary.breaking
+                ),
+            )
         } else {
-            (Bump::Major, format!("{} breaking change(s)", summary.breaking))
+            (
+                Bump::Major,
+                format!("{} breaking change(s)", summary.breaking),
+            )
         }
     } else if summary.needs_review > 0 {
-        let (bump, word) = if pre_1_0 { (Bump::Patch, "minor") } else { (Bump::Minor, "major") };
-        (bump, format!("no breaking change found, but {} change(s) need review; any of them judged breaking makes this a {word} bump", summary.needs_review))
+        let (bump, word) = if pre_1_0 {
+            (Bump::Patch, "minor")
+        } else {
+            (Bump::Minor, "major")
+        };
+        (
+            bump,
+            format!(
+                "no breaking change found, but {} change(s) need review; any of them judged breaking makes this a {word} bump",
+                summary.needs_review
+            ),
+        )
     } else if summary.non_breaking > 0 {
         if pre_1_0 {
-            (Bump::Patch, "only compatible changes; pre-1.0 crates take additions in the patch version".to_owned())
+            (
+                Bump::Patch,
+                "only compatible changes; pre-1.0 crates take additions in the patch version"
+                    .to_owned(),
+            )
         } else {
             (Bump::Minor, "only compatible additions".to_owned())
         }
@@ -288,7 +338,12 @@ pub(crate) fn semver_hint(current: &str, summary: Summary) -> SemverHint {
         },
         None => "unknown".to_owned(),
     };
-    SemverHint { current: current.to_owned(), bump, next, reason }
+    SemverHint {
+        current: current.to_owned(),
+        bump,
+        next,
+        reason,
+    }
 }
 
 fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
@@ -306,7 +361,13 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for rule in Rule::ALL {
             assert!(seen.insert(rule.id()), "duplicate id {}", rule.id());
-            assert!(rule.id().chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.id());
+            assert!(
+                rule.id()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                rule.id()
+            );
             assert!(!rule.describe().is_empty());
         }
     }
@@ -321,16 +382,50 @@ mod tests {
 
     #[test]
     fn pre_1_0_breaking_bumps_minor() {
-        let hint = semver_hint("0.1.3", Summary { breaking: 1, ..Summary::default() });
+        let hint = semver_hint(
+            "0.1.3",
+            Summary {
+                breaking: 1,
+                ..Summary::default()
+            },
+        );
         assert_eq!((hint.bump, hint.next.as_str()), (Bump::Minor, "0.2.0"));
-        let hint = semver_hint("0.1.3", Summary { non_breaking: 2, ..Summary::default() });
+        let hint = semver_hint(
+            "0.1.3",
+            Summary {
+                non_breaking: 2,
+                ..Summary::default()
+            },
+        );
         assert_eq!((hint.bump, hint.next.as_str()), (Bump::Patch, "0.1.4"));
-        let hint = semver_hint("1.4.2", Summary { breaking: 1, ..Summary::default() });
+        let hint = semver_hint(
+            "1.4.2",
+            Summary {
+                breaking: 1,
+                ..Summary::default()
+            },
+        );
         assert_eq!((hint.bump, hint.next.as_str()), (Bump::Major, "2.0.0"));
-        let hint = semver_hint("1.4.2", Summary { non_breaking: 1, ..Summary::default() });
+        let hint = semver_hint(
+            "1.4.2",
+            Summary {
+                non_breaking: 1,
+                ..Summary::default()
+            },
+        );
         assert_eq!((hint.bump, hint.next.as_str()), (Bump::Minor, "1.5.0"));
         let hint = semver_hint("0.1.0", Summary::default());
         assert_eq!((hint.bump, hint.next.as_str()), (Bump::None, "0.1.0"));
-        assert_eq!(semver_hint("garbage", Summary { breaking: 1, ..Summary::default() }).next, "unknown");
+        assert_eq!(
+            semver_hint(
+                "garbage",
+                Summary {
+                    breaking: 1,
+                    ..Summary::default()
+                }
+            )
+            .next,
+            "unknown"
+        );
     }
 }

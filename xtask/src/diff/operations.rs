@@ -28,12 +28,22 @@ pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>) -> Vec<Change> {
     let mut changes = Vec::new();
     for (k, op) in &old_by_key {
         if !new_by_key.contains_key(k) {
-            changes.push(Change::new(Rule::OperationRemoved, Some(op_ref(op)), "", format!("`{}` was removed", op.name)));
+            changes.push(Change::new(
+                Rule::OperationRemoved,
+                Some(op_ref(op)),
+                "",
+                format!("`{}` was removed", op.name),
+            ));
         }
     }
     for (k, op) in &new_by_key {
         match old_by_key.get(k) {
-            None => changes.push(Change::new(Rule::OperationAdded, Some(op_ref(op)), "", format!("new method `{}`", op.name))),
+            None => changes.push(Change::new(
+                Rule::OperationAdded,
+                Some(op_ref(op)),
+                "",
+                format!("new method `{}`", op.name),
+            )),
             Some(old_op) => compare_operation(old, new, old_op, op, &mut changes),
         }
     }
@@ -41,7 +51,11 @@ pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>) -> Vec<Change> {
 }
 
 fn op_ref(op: &Operation) -> OperationRef {
-    OperationRef { method: op.method.to_uppercase(), path: op.path.clone(), rust_name: op.name.clone() }
+    OperationRef {
+        method: op.method.to_uppercase(),
+        path: op.path.clone(),
+        rust_name: op.name.clone(),
+    }
 }
 
 /// `/a/{id}/b` → `/a/{}/b`.
@@ -69,9 +83,18 @@ fn operation_node<'v>(doc: &'v Value, op: &Operation) -> &'v Value {
     &doc["paths"][&op.path][&op.method]
 }
 
-fn compare_operation(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Operation, changes: &mut Vec<Change>) {
+fn compare_operation(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    old_op: &Operation,
+    new_op: &Operation,
+    changes: &mut Vec<Change>,
+) {
     let operation = op_ref(new_op);
-    let (old_node, new_node) = (operation_node(old.document, old_op), operation_node(new.document, new_op));
+    let (old_node, new_node) = (
+        operation_node(old.document, old_op),
+        operation_node(new.document, new_op),
+    );
 
     if old_op.name != new_op.name {
         changes.push(Change::new(
@@ -88,9 +111,18 @@ fn compare_operation(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op:
             ),
         ));
     }
-    let deprecated = |node: &Value| node.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+    let deprecated = |node: &Value| {
+        node.get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
     if !deprecated(old_node) && deprecated(new_node) {
-        changes.push(Change::new(Rule::OperationDeprecated, Some(operation.clone()), "", "now deprecated"));
+        changes.push(Change::new(
+            Rule::OperationDeprecated,
+            Some(operation.clone()),
+            "",
+            "now deprecated",
+        ));
     }
     let named = changes.len();
 
@@ -103,7 +135,10 @@ fn compare_operation(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op:
     }
 
     if changes.len() == named {
-        let (old_inline, new_inline) = (inline_without_id(old.document, old_node), inline_without_id(new.document, new_node));
+        let (old_inline, new_inline) = (
+            inline_without_id(old.document, old_node),
+            inline_without_id(new.document, new_node),
+        );
         let (old_bare, new_bare) = (strip_docs(&old_inline), strip_docs(&new_inline));
         if old_bare != new_bare {
             let at = first_difference(&old_bare, &new_bare, String::new());
@@ -111,11 +146,18 @@ fn compare_operation(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op:
                 Rule::UnclassifiedChange,
                 Some(operation),
                 at.clone(),
-                format!("the operation differs at `{at}` in a way no rule classifies; review it by hand"),
+                format!(
+                    "the operation differs at `{at}` in a way no rule classifies; review it by hand"
+                ),
             ));
         } else if old_inline != new_inline {
             let at = first_difference(&old_inline, &new_inline, String::new());
-            changes.push(Change::new(Rule::DocumentationChanged, Some(operation), at, "documentation changed"));
+            changes.push(Change::new(
+                Rule::DocumentationChanged,
+                Some(operation),
+                at,
+                "documentation changed",
+            ));
         }
     }
 }
@@ -153,15 +195,28 @@ type Alternative = BTreeMap<String, (Vec<String>, Value)>;
 
 fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
     let requirements = op.get("security").or_else(|| doc.get("security"));
-    let Some(requirements) = requirements.and_then(Value::as_array) else { return Vec::new() };
+    let Some(requirements) = requirements.and_then(Value::as_array) else {
+        return Vec::new();
+    };
     requirements
         .iter()
         .filter_map(Value::as_object)
         .map(|req| {
             req.iter()
                 .map(|(name, scopes)| {
-                    let scopes = scopes.as_array().map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
-                    let scheme = doc.pointer(&format!("/components/securitySchemes/{}", name.replace('~', "~0").replace('/', "~1")));
+                    let scopes = scopes
+                        .as_array()
+                        .map(|s| {
+                            s.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let scheme = doc.pointer(&format!(
+                        "/components/securitySchemes/{}",
+                        name.replace('~', "~0").replace('/', "~1")
+                    ));
                     let scheme = resolve(doc, scheme.unwrap_or(&Value::Null));
                     (name.clone(), (scopes, strip_docs(scheme)))
                 })
@@ -174,30 +229,99 @@ fn describe_alternative(alt: &Alternative) -> String {
     if alt.is_empty() {
         return "no authentication".to_owned();
     }
-    alt.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + ")
+    alt.keys()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
-fn security(old: &Side<'_>, new: &Side<'_>, old_node: &Value, new_node: &Value, operation: &OperationRef, changes: &mut Vec<Change>) {
-    let (was, is) = (alternatives(old.document, old_node), alternatives(new.document, new_node));
+fn security(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    old_node: &Value,
+    new_node: &Value,
+    operation: &OperationRef,
+    changes: &mut Vec<Change>,
+) {
+    let (was, is) = (
+        alternatives(old.document, old_node),
+        alternatives(new.document, new_node),
+    );
     if was == is {
         return;
     }
-    let push = |changes: &mut Vec<Change>, rule, message: String| changes.push(Change::new(rule, Some(operation.clone()), "security", message));
+    let push = |changes: &mut Vec<Change>, rule, message: String| {
+        changes.push(Change::new(
+            rule,
+            Some(operation.clone()),
+            "security",
+            message,
+        ))
+    };
     let public = |alts: &[Alternative]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
-    let names = |alts: &[Alternative]| alts.iter().map(|a| a.iter().map(|(k, (s, _))| (k.clone(), s.clone())).collect::<Vec<_>>()).collect::<BTreeSet<_>>();
+    let names = |alts: &[Alternative]| {
+        alts.iter()
+            .map(|a| {
+                a.iter()
+                    .map(|(k, (s, _))| (k.clone(), s.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<BTreeSet<_>>()
+    };
     if public(&is) {
-        push(changes, Rule::SecurityRemoved, "no longer requires authentication".to_owned());
+        push(
+            changes,
+            Rule::SecurityRemoved,
+            "no longer requires authentication".to_owned(),
+        );
     } else if names(&was) == names(&is) {
-        let changed: Vec<String> = was.iter().flat_map(|alt| alt.iter()).filter(|(name, (_, scheme))| {
-            is.iter().flat_map(|alt| alt.get(*name)).any(|(_, new_scheme)| new_scheme != scheme)
-        }).map(|(name, _)| format!("`{name}`")).collect::<BTreeSet<_>>().into_iter().collect();
-        push(changes, Rule::SecuritySchemeChanged, format!("security scheme {} now sends credentials differently", changed.join(", ")));
+        let changed: Vec<String> = was
+            .iter()
+            .flat_map(|alt| alt.iter())
+            .filter(|(name, (_, scheme))| {
+                is.iter()
+                    .flat_map(|alt| alt.get(*name))
+                    .any(|(_, new_scheme)| new_scheme != scheme)
+            })
+            .map(|(name, _)| format!("`{name}`"))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        push(
+            changes,
+            Rule::SecuritySchemeChanged,
+            format!(
+                "security scheme {} now sends credentials differently",
+                changed.join(", ")
+            ),
+        );
     } else if was.iter().all(|alt| is.contains(alt)) {
-        let added: Vec<String> = is.iter().filter(|alt| !was.contains(alt)).map(describe_alternative).collect();
-        push(changes, Rule::SecurityAlternativeAdded, format!("also accepts {}", added.join(" or ")));
+        let added: Vec<String> = is
+            .iter()
+            .filter(|alt| !was.contains(alt))
+            .map(describe_alternative)
+            .collect();
+        push(
+            changes,
+            Rule::SecurityAlternativeAdded,
+            format!("also accepts {}", added.join(" or ")),
+        );
     } else {
-        let describe = |alts: &[Alternative]| if alts.is_empty() { "no authentication".to_owned() } else { alts.iter().map(describe_alternative).collect::<Vec<_>>().join(" or ") };
-        push(changes, Rule::SecurityChanged, format!("was {}, now {}", describe(&was), describe(&is)));
+        let describe = |alts: &[Alternative]| {
+            if alts.is_empty() {
+                "no authentication".to_owned()
+            } else {
+                alts.iter()
+                    .map(describe_alternative)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            }
+        };
+        push(
+            changes,
+            Rule::SecurityChanged,
+            format!("was {}, now {}", describe(&was), describe(&is)),
+        );
     }
 }
 
@@ -212,12 +336,21 @@ enum ParamKey {
 
 fn parameter_map<'v>(doc: &'v Value, op: &Operation) -> BTreeMap<ParamKey, &'v Value> {
     let item = &doc["paths"][&op.path];
-    let positions: Vec<String> = op.path.split('{').skip(1).filter_map(|s| s.split('}').next()).map(str::to_owned).collect();
+    let positions: Vec<String> = op
+        .path
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split('}').next())
+        .map(str::to_owned)
+        .collect();
     let mut map = BTreeMap::new();
     for list in [&item["parameters"], &item[&op.method]["parameters"]] {
         for param in list.as_array().into_iter().flatten() {
             let param = resolve(doc, param);
-            let (Some(location), Some(name)) = (param["in"].as_str(), param["name"].as_str()) else { continue };
+            let (Some(location), Some(name)) = (param["in"].as_str(), param["name"].as_str())
+            else {
+                continue;
+            };
             let key = match location {
                 "path" => match positions.iter().position(|p| p == name) {
                     Some(i) => ParamKey::Path(i),
@@ -236,20 +369,52 @@ fn param_schema(param: &Value) -> &Value {
     if let Some(schema) = param.get("schema") {
         return schema;
     }
-    param["content"].as_object().and_then(|c| c.values().next()).map_or(&Value::Null, |media| &media["schema"])
+    param["content"]
+        .as_object()
+        .and_then(|c| c.values().next())
+        .map_or(&Value::Null, |media| &media["schema"])
 }
 
-fn parameters(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Operation, operation: &OperationRef, changes: &mut Vec<Change>) {
-    let (was, is) = (parameter_map(old.document, old_op), parameter_map(new.document, new_op));
-    let describe = |p: &Value| format!("{} parameter `{}`", p["in"].as_str().unwrap_or("?"), p["name"].as_str().unwrap_or("?"));
+fn parameters(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    old_op: &Operation,
+    new_op: &Operation,
+    operation: &OperationRef,
+    changes: &mut Vec<Change>,
+) {
+    let (was, is) = (
+        parameter_map(old.document, old_op),
+        parameter_map(new.document, new_op),
+    );
+    let describe = |p: &Value| {
+        format!(
+            "{} parameter `{}`",
+            p["in"].as_str().unwrap_or("?"),
+            p["name"].as_str().unwrap_or("?")
+        )
+    };
     let required = |p: &Value| p["required"].as_bool().unwrap_or(false);
     for (key, param) in &is {
         let location = describe(param);
         match was.get(key) {
             None => {
-                let rule = if required(param) { Rule::RequestParameterAddedRequired } else { Rule::RequestParameterAddedOptional };
-                let adjective = if required(param) { "required" } else { "optional" };
-                changes.push(Change::new(rule, Some(operation.clone()), &location, format!("new {adjective} {location}")));
+                let rule = if required(param) {
+                    Rule::RequestParameterAddedRequired
+                } else {
+                    Rule::RequestParameterAddedOptional
+                };
+                let adjective = if required(param) {
+                    "required"
+                } else {
+                    "optional"
+                };
+                changes.push(Change::new(
+                    rule,
+                    Some(operation.clone()),
+                    &location,
+                    format!("new {adjective} {location}"),
+                ));
             }
             Some(old_param) => {
                 if old_param["name"] != param["name"] {
@@ -257,23 +422,48 @@ fn parameters(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Opera
                         Rule::RequestPathParameterRenamed,
                         Some(operation.clone()),
                         &location,
-                        format!("{} is now `{}`", describe(old_param), param["name"].as_str().unwrap_or("?")),
+                        format!(
+                            "{} is now `{}`",
+                            describe(old_param),
+                            param["name"].as_str().unwrap_or("?")
+                        ),
                     ));
                 }
                 match (required(old_param), required(param)) {
-                    (false, true) => changes.push(Change::new(Rule::RequestParameterBecameRequired, Some(operation.clone()), &location, format!("{location} is now required"))),
-                    (true, false) => changes.push(Change::new(Rule::RequestParameterBecameOptional, Some(operation.clone()), &location, format!("{location} is now optional"))),
+                    (false, true) => changes.push(Change::new(
+                        Rule::RequestParameterBecameRequired,
+                        Some(operation.clone()),
+                        &location,
+                        format!("{location} is now required"),
+                    )),
+                    (true, false) => changes.push(Change::new(
+                        Rule::RequestParameterBecameOptional,
+                        Some(operation.clone()),
+                        &location,
+                        format!("{location} is now optional"),
+                    )),
                     _ => {}
                 }
                 let mut walk = SchemaWalk::new(old.document, new.document, operation, changes);
-                walk.compare(Direction::Request, Container::Json, param_schema(old_param), param_schema(param), &location);
+                walk.compare(
+                    Direction::Request,
+                    Container::Json,
+                    param_schema(old_param),
+                    param_schema(param),
+                    &location,
+                );
             }
         }
     }
     for (key, param) in &was {
         if !is.contains_key(key) {
             let location = describe(param);
-            changes.push(Change::new(Rule::RequestParameterRemoved, Some(operation.clone()), &location, format!("{location} was removed")));
+            changes.push(Change::new(
+                Rule::RequestParameterRemoved,
+                Some(operation.clone()),
+                &location,
+                format!("{location} was removed"),
+            ));
         }
     }
 }
@@ -281,28 +471,64 @@ fn parameters(old: &Side<'_>, new: &Side<'_>, old_op: &Operation, new_op: &Opera
 // ---- bodies ------------------------------------------------------------------------
 
 fn content(node: &Value) -> Option<&Map<String, Value>> {
-    node.get("content").and_then(Value::as_object).filter(|c| !c.is_empty())
+    node.get("content")
+        .and_then(Value::as_object)
+        .filter(|c| !c.is_empty())
 }
 
 fn essence(media: &str) -> String {
-    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
     let operation = walk.operation.clone();
-    let body = |doc: &'_ Value, node: &Value| -> Option<Value> { node.get("requestBody").map(|b| resolve(doc, b).clone()) };
+    let body = |doc: &'_ Value, node: &Value| -> Option<Value> {
+        node.get("requestBody").map(|b| resolve(doc, b).clone())
+    };
     let (was, is) = (body(walk.old_doc, old_node), body(walk.new_doc, new_node));
     let required = |b: &Value| b["required"].as_bool().unwrap_or(false);
-    let push = |walk: &mut SchemaWalk<'_>, rule, message: &str| walk.changes.push(Change::new(rule, Some(operation.clone()), "request body", message));
+    let push = |walk: &mut SchemaWalk<'_>, rule, message: &str| {
+        walk.changes.push(Change::new(
+            rule,
+            Some(operation.clone()),
+            "request body",
+            message,
+        ))
+    };
     match (was, is) {
         (None, None) => {}
-        (Some(_), None) => push(walk, Rule::RequestBodyRemoved, "the operation no longer takes a body"),
-        (None, Some(b)) if required(&b) => push(walk, Rule::RequestBodyAddedRequired, "the operation now requires a body"),
-        (None, Some(_)) => push(walk, Rule::RequestBodyAddedOptional, "the operation now accepts an optional body"),
+        (Some(_), None) => push(
+            walk,
+            Rule::RequestBodyRemoved,
+            "the operation no longer takes a body",
+        ),
+        (None, Some(b)) if required(&b) => push(
+            walk,
+            Rule::RequestBodyAddedRequired,
+            "the operation now requires a body",
+        ),
+        (None, Some(_)) => push(
+            walk,
+            Rule::RequestBodyAddedOptional,
+            "the operation now accepts an optional body",
+        ),
         (Some(o), Some(n)) => {
             match (required(&o), required(&n)) {
-                (false, true) => push(walk, Rule::RequestBodyBecameRequired, "the body is now required"),
-                (true, false) => push(walk, Rule::RequestBodyBecameOptional, "the body is now optional"),
+                (false, true) => push(
+                    walk,
+                    Rule::RequestBodyBecameRequired,
+                    "the body is now required",
+                ),
+                (true, false) => push(
+                    walk,
+                    Rule::RequestBodyBecameOptional,
+                    "the body is now optional",
+                ),
                 _ => {}
             }
             compare_content(walk, Direction::Request, &o, &n, "request body");
@@ -310,44 +536,103 @@ fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
     }
 }
 
-fn compare_content(walk: &mut SchemaWalk<'_>, direction: Direction, old: &Value, new: &Value, location: &str) {
+fn compare_content(
+    walk: &mut SchemaWalk<'_>,
+    direction: Direction,
+    old: &Value,
+    new: &Value,
+    location: &str,
+) {
     let empty = Map::new();
-    let (was, is) = (content(old).unwrap_or(&empty), content(new).unwrap_or(&empty));
-    let by_essence = |c: &Map<String, Value>| c.iter().map(|(k, v)| (essence(k), v.clone())).collect::<BTreeMap<_, _>>();
+    let (was, is) = (
+        content(old).unwrap_or(&empty),
+        content(new).unwrap_or(&empty),
+    );
+    let by_essence = |c: &Map<String, Value>| {
+        c.iter()
+            .map(|(k, v)| (essence(k), v.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
     let (was, is) = (by_essence(was), by_essence(is));
     let has_schema = |c: &BTreeMap<String, Value>| c.values().any(|m| m.get("schema").is_some());
     let operation = walk.operation.clone();
-    let push = |walk: &mut SchemaWalk<'_>, rule, message: String| walk.changes.push(Change::new(rule, Some(operation.clone()), location, message));
+    let push = |walk: &mut SchemaWalk<'_>, rule, message: String| {
+        walk.changes.push(Change::new(
+            rule,
+            Some(operation.clone()),
+            location,
+            message,
+        ))
+    };
 
     if direction == Direction::Response {
         match (has_schema(&was), has_schema(&is)) {
-            (true, false) => return push(walk, Rule::ResponseBodyRemoved, "the response no longer has a body".to_owned()),
-            (false, true) => return push(walk, Rule::ResponseBodyAdded, "the response now has a body".to_owned()),
+            (true, false) => {
+                return push(
+                    walk,
+                    Rule::ResponseBodyRemoved,
+                    "the response no longer has a body".to_owned(),
+                );
+            }
+            (false, true) => {
+                return push(
+                    walk,
+                    Rule::ResponseBodyAdded,
+                    "the response now has a body".to_owned(),
+                );
+            }
             (false, false) => return,
             (true, true) => {}
         }
     }
-    let (old_types, new_types): (BTreeSet<_>, BTreeSet<_>) = (was.keys().collect(), is.keys().collect());
+    let (old_types, new_types): (BTreeSet<_>, BTreeSet<_>) =
+        (was.keys().collect(), is.keys().collect());
     if old_types != new_types {
         let rule = match direction {
             Direction::Request => Rule::RequestMediaTypeChanged,
             Direction::Response => Rule::ResponseMediaTypeChanged,
         };
-        let show = |s: &BTreeSet<&String>| s.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
-        push(walk, rule, format!("media types {} → {}", show(&old_types), show(&new_types)));
+        let show = |s: &BTreeSet<&String>| {
+            s.iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        push(
+            walk,
+            rule,
+            format!("media types {} → {}", show(&old_types), show(&new_types)),
+        );
     }
     for (media, old_media) in &was {
-        let Some(new_media) = is.get(media) else { continue };
-        let (Some(o), Some(n)) = (old_media.get("schema"), new_media.get("schema")) else { continue };
-        let container = if media == "multipart/form-data" { Container::Multipart } else { Container::Json };
-        let at = if was.len() > 1 { format!("{location} ({media})") } else { location.to_owned() };
+        let Some(new_media) = is.get(media) else {
+            continue;
+        };
+        let (Some(o), Some(n)) = (old_media.get("schema"), new_media.get("schema")) else {
+            continue;
+        };
+        let container = if media == "multipart/form-data" {
+            Container::Multipart
+        } else {
+            Container::Json
+        };
+        let at = if was.len() > 1 {
+            format!("{location} ({media})")
+        } else {
+            location.to_owned()
+        };
         walk.compare(direction, container, o, n, &at);
     }
 }
 
 fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
     let empty = Map::new();
-    let map = |node: &'_ Value| node.get("responses").and_then(Value::as_object).cloned().unwrap_or_else(|| empty.clone());
+    let map = |node: &'_ Value| {
+        node.get("responses")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
     let (was, is) = (map(old_node), map(new_node));
     let success = |status: &str| status.starts_with('2');
     let operation = walk.operation.clone();
@@ -355,18 +640,39 @@ fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
         let location = format!("response {status}");
         match is.get(status) {
             None => {
-                let rule = if success(status) { Rule::ResponseSuccessStatusRemoved } else { Rule::ResponseNonSuccessStatusRemoved };
-                walk.changes.push(Change::new(rule, Some(operation.clone()), &location, format!("status {status} is no longer documented")));
+                let rule = if success(status) {
+                    Rule::ResponseSuccessStatusRemoved
+                } else {
+                    Rule::ResponseNonSuccessStatusRemoved
+                };
+                walk.changes.push(Change::new(
+                    rule,
+                    Some(operation.clone()),
+                    &location,
+                    format!("status {status} is no longer documented"),
+                ));
             }
             Some(new_response) => {
-                let (o, n) = (resolve(walk.old_doc, old_response).clone(), resolve(walk.new_doc, new_response).clone());
+                let (o, n) = (
+                    resolve(walk.old_doc, old_response).clone(),
+                    resolve(walk.new_doc, new_response).clone(),
+                );
                 compare_content(walk, Direction::Response, &o, &n, &location);
             }
         }
     }
     for status in is.keys().filter(|s| !was.contains_key(*s)) {
-        let rule = if success(status) { Rule::ResponseSuccessStatusAdded } else { Rule::ResponseNonSuccessStatusAdded };
-        walk.changes.push(Change::new(rule, Some(operation.clone()), format!("response {status}"), format!("new status {status}")));
+        let rule = if success(status) {
+            Rule::ResponseSuccessStatusAdded
+        } else {
+            Rule::ResponseNonSuccessStatusAdded
+        };
+        walk.changes.push(Change::new(
+            rule,
+            Some(operation.clone()),
+            format!("response {status}"),
+            format!("new status {status}"),
+        ));
     }
 }
 
@@ -381,17 +687,35 @@ fn inline(doc: &Value, node: &Value, depth: usize) -> Value {
         Value::Object(map) => {
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
                 let resolved = resolve(doc, node);
-                return if resolved.is_null() { Value::String(format!("dangling {target}")) } else { inline(doc, resolved, depth + 1) };
+                return if resolved.is_null() {
+                    Value::String(format!("dangling {target}"))
+                } else {
+                    inline(doc, resolved, depth + 1)
+                };
             }
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), inline(doc, v, depth + 1))).collect())
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), inline(doc, v, depth + 1)))
+                    .collect(),
+            )
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect())
+        }
         other => other.clone(),
     }
 }
 
 /// Keys that only document: changing them changes no behaviour and no Rust signature.
-const DOC_KEYS: &[&str] = &["description", "summary", "title", "example", "examples", "externalDocs", "tags"];
+const DOC_KEYS: &[&str] = &[
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "tags",
+];
 
 fn strip_docs(node: &Value) -> Value {
     match node {
@@ -400,7 +724,11 @@ fn strip_docs(node: &Value) -> Value {
                 .filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()))
                 .map(|(k, v)| {
                     // Under `properties` the keys are property names, not keywords.
-                    let v = if k == "properties" { strip_property_docs(v) } else { strip_docs(v) };
+                    let v = if k == "properties" {
+                        strip_property_docs(v)
+                    } else {
+                        strip_docs(v)
+                    };
                     (k.clone(), v)
                 })
                 .collect(),
@@ -412,7 +740,11 @@ fn strip_docs(node: &Value) -> Value {
 
 fn strip_property_docs(properties: &Value) -> Value {
     match properties {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), strip_docs(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), strip_docs(v)))
+                .collect(),
+        ),
         other => strip_docs(other),
     }
 }
@@ -461,6 +793,9 @@ mod tests {
     #[test]
     fn docs_are_stripped_but_property_names_are_kept() {
         let schema = serde_json::json!({"description": "d", "properties": {"description": {"type": "string", "title": "t"}}});
-        assert_eq!(strip_docs(&schema), serde_json::json!({"properties": {"description": {"type": "string"}}}));
+        assert_eq!(
+            strip_docs(&schema),
+            serde_json::json!({"properties": {"description": {"type": "string"}}})
+        );
     }
 }

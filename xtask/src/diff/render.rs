@@ -18,7 +18,11 @@ fn impact(change: &Change) -> String {
     if change.rust_api_breaking {
         why.push("breaks Rust callers");
     }
-    if why.is_empty() { String::new() } else { format!(" [{}]", why.join(", ")) }
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", why.join(", "))
+    }
 }
 
 fn headline(report: &Report) -> String {
@@ -34,14 +38,21 @@ fn headline(report: &Report) -> String {
 
 fn semver_line(report: &Report) -> String {
     let hint = &report.semver;
-    format!("{} → {} ({:?}): {}", hint.current, hint.next, hint.bump, hint.reason).replace("(None)", "(no bump)")
+    format!(
+        "{} → {} ({:?}): {}",
+        hint.current, hint.next, hint.bump, hint.reason
+    )
+    .replace("(None)", "(no bump)")
 }
 
 /// Groups changes by class, then by operation, keeping the report's order.
 fn grouped(report: &Report, class: Class) -> Vec<(String, Vec<&Change>)> {
     let mut groups: Vec<(String, Vec<&Change>)> = Vec::new();
     for change in report.changes.iter().filter(|c| c.class == class) {
-        let key = change.operation.as_ref().map_or_else(|| "document".to_owned(), |op| op.label());
+        let key = change
+            .operation
+            .as_ref()
+            .map_or_else(|| "document".to_owned(), |op| op.label());
         match groups.last_mut() {
             Some((k, list)) if *k == key => list.push(change),
             _ => groups.push((key, vec![change])),
@@ -52,7 +63,13 @@ fn grouped(report: &Report, class: Class) -> Vec<(String, Vec<&Change>)> {
 
 /// Plain text; `colour` adds ANSI colours (only when stdout is a terminal).
 pub(crate) fn text(report: &Report, colour: bool) -> String {
-    let paint = |code: &str, s: &str| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_owned() };
+    let paint = |code: &str, s: &str| {
+        if colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -83,10 +100,19 @@ pub(crate) fn text(report: &Report, colour: bool) -> String {
         for (operation, changes) in groups {
             let _ = writeln!(out, "  {operation}");
             for change in changes {
-                let at = if change.location.is_empty() { String::new() } else { format!("{}: ", change.location) };
+                let at = if change.location.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", change.location)
+                };
                 let mut lines = change.message.lines();
                 let first = lines.next().unwrap_or_default();
-                let _ = writeln!(out, "    - {at}{first}  ({}){}", change.rule.id(), impact(change));
+                let _ = writeln!(
+                    out,
+                    "    - {at}{first}  ({}){}",
+                    change.rule.id(),
+                    impact(change)
+                );
                 for line in lines {
                     let _ = writeln!(out, "      {line}");
                 }
@@ -105,12 +131,21 @@ pub(crate) fn markdown(report: &Report, level: usize) -> String {
         "{h} API changes: `{}` → `{}`\n",
         report.old.name, report.new.name
     );
-    let _ = writeln!(out, "Old sha256 `{}`, new sha256 `{}`.\n", report.old.sha256, report.new.sha256);
+    let _ = writeln!(
+        out,
+        "Old sha256 `{}`, new sha256 `{}`.\n",
+        report.old.sha256, report.new.sha256
+    );
     if report.is_empty() {
         let _ = writeln!(out, "No API changes.");
         return out;
     }
-    let _ = writeln!(out, "{}.\n\n**Semver hint:** {}\n", headline(report), semver_line(report));
+    let _ = writeln!(
+        out,
+        "{}.\n\n**Semver hint:** {}\n",
+        headline(report),
+        semver_line(report)
+    );
     for class in CLASSES {
         let groups = grouped(report, class);
         if groups.is_empty() {
@@ -122,10 +157,19 @@ pub(crate) fn markdown(report: &Report, level: usize) -> String {
         for (operation, changes) in groups {
             let _ = writeln!(out, "- `{operation}`");
             for change in changes {
-                let at = if change.location.is_empty() { String::new() } else { format!("{}: ", change.location) };
+                let at = if change.location.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", change.location)
+                };
                 let mut lines = change.message.lines();
                 let first = lines.next().unwrap_or_default();
-                let _ = writeln!(out, "  - {at}{first} (`{}`){}", change.rule.id(), impact(change));
+                let _ = writeln!(
+                    out,
+                    "  - {at}{first} (`{}`){}",
+                    change.rule.id(),
+                    impact(change)
+                );
                 let rest: Vec<&str> = lines.collect();
                 if !rest.is_empty() {
                     let _ = writeln!(out, "    ```yaml");
@@ -143,7 +187,8 @@ pub(crate) fn markdown(report: &Report, level: usize) -> String {
 
 /// JSON (the documented schema), pretty-printed.
 pub(crate) fn json(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }
@@ -151,7 +196,11 @@ pub(crate) fn json(report: &Report) -> String {
 /// Inserts `entry` (Markdown) into a CHANGELOG: after the top `# ` heading, or at the start.
 pub(crate) fn changelog(existing: Option<&str>, entry: &str) -> String {
     let existing = existing.unwrap_or("# Changelog\n\n");
-    let insert_at = if existing.starts_with("# ") { existing.find('\n').map_or(existing.len(), |i| i + 1) } else { 0 };
+    let insert_at = if existing.starts_with("# ") {
+        existing.find('\n').map_or(existing.len(), |i| i + 1)
+    } else {
+        0
+    };
     let (head, tail) = existing.split_at(insert_at);
     let mut out = String::from(head);
     if !head.is_empty() {
@@ -169,8 +218,14 @@ mod tests {
 
     #[test]
     fn changelog_entry_goes_under_the_title() {
-        let out = changelog(Some("# Changelog\n\n## 0.1.0\n- first\n"), "## Unreleased\n- x\n");
-        assert_eq!(out, "# Changelog\n\n## Unreleased\n- x\n\n## 0.1.0\n- first\n");
+        let out = changelog(
+            Some("# Changelog\n\n## 0.1.0\n- first\n"),
+            "## Unreleased\n- x\n",
+        );
+        assert_eq!(
+            out,
+            "# Changelog\n\n## Unreleased\n- x\n\n## 0.1.0\n- first\n"
+        );
         let fresh = changelog(None, "## Unreleased\n");
         assert_eq!(fresh, "# Changelog\n\n## Unreleased\n\n");
     }

@@ -34,22 +34,49 @@ pub(crate) struct SchemaWalk<'a> {
 }
 
 impl<'a> SchemaWalk<'a> {
-    pub(crate) fn new(old_doc: &'a Value, new_doc: &'a Value, operation: &'a OperationRef, changes: &'a mut Vec<Change>) -> Self {
-        Self { old_doc, new_doc, operation, changes, seen: HashSet::new() }
+    pub(crate) fn new(
+        old_doc: &'a Value,
+        new_doc: &'a Value,
+        operation: &'a OperationRef,
+        changes: &'a mut Vec<Change>,
+    ) -> Self {
+        Self {
+            old_doc,
+            new_doc,
+            operation,
+            changes,
+            seen: HashSet::new(),
+        }
     }
 
     fn push(&mut self, rule: Rule, location: &str, message: String) {
-        self.changes.push(Change::new(rule, Some(self.operation.clone()), location, message));
+        self.changes.push(Change::new(
+            rule,
+            Some(self.operation.clone()),
+            location,
+            message,
+        ));
     }
 
     /// Compares `old` and `new` at `location`.
-    pub(crate) fn compare(&mut self, direction: Direction, container: Container, old: &Value, new: &Value, location: &str) {
+    pub(crate) fn compare(
+        &mut self,
+        direction: Direction,
+        container: Container,
+        old: &Value,
+        new: &Value,
+        location: &str,
+    ) {
         let old_ref = old.get("$ref").and_then(Value::as_str);
         let new_ref = new.get("$ref").and_then(Value::as_str);
         if let (Some(o), Some(n)) = (old_ref, new_ref) {
             let (old_name, new_name) = (ref_name(o), ref_name(n));
             if old_name != new_name {
-                self.push(Rule::TypeRenamed, location, format!("type `{old_name}` is now `{new_name}`"));
+                self.push(
+                    Rule::TypeRenamed,
+                    location,
+                    format!("type `{old_name}` is now `{new_name}`"),
+                );
             }
             // Each pair of named schemas is walked once per direction: recursion stops here.
             if !self.seen.insert((o.to_owned(), n.to_owned(), direction)) {
@@ -85,26 +112,49 @@ impl<'a> SchemaWalk<'a> {
             (Direction::Response, true, false) => Rule::ResponseBecameNotNullable,
             _ => return,
         };
-        let message = if is { "can now be null" } else { "can no longer be null" };
+        let message = if is {
+            "can now be null"
+        } else {
+            "can no longer be null"
+        };
         self.push(rule, location, message.to_owned());
     }
 
     /// Returns true when either side is a composition (handled here, not by the type rules).
-    fn composition(&mut self, direction: Direction, old: &Value, new: &Value, location: &str) -> bool {
+    fn composition(
+        &mut self,
+        direction: Direction,
+        old: &Value,
+        new: &Value,
+        location: &str,
+    ) -> bool {
         let keys = ["oneOf", "anyOf", "allOf"];
-        if !keys.iter().any(|k| old.get(*k).is_some() || new.get(*k).is_some()) {
+        if !keys
+            .iter()
+            .any(|k| old.get(*k).is_some() || new.get(*k).is_some())
+        {
             return false;
         }
         for key in keys {
-            match (old.get(key).and_then(Value::as_array), new.get(key).and_then(Value::as_array)) {
+            match (
+                old.get(key).and_then(Value::as_array),
+                new.get(key).and_then(Value::as_array),
+            ) {
                 (None, None) => {}
                 (Some(o), Some(n)) if o.len() == n.len() => {
                     for (i, (o, n)) in o.iter().zip(n).enumerate() {
-                        self.compare(direction, Container::Json, o, n, &format!("{location} {key}[{i}]"));
+                        self.compare(
+                            direction,
+                            Container::Json,
+                            o,
+                            n,
+                            &format!("{location} {key}[{i}]"),
+                        );
                     }
                 }
                 (o, n) => {
-                    let count = |v: Option<&Vec<Value>>| v.map_or("no".to_owned(), |v| v.len().to_string());
+                    let count =
+                        |v: Option<&Vec<Value>>| v.map_or("no".to_owned(), |v| v.len().to_string());
                     self.push(
                         Rule::SchemaCompositionChanged,
                         location,
@@ -120,14 +170,21 @@ impl<'a> SchemaWalk<'a> {
     fn kind(&mut self, direction: Direction, old: &Value, new: &Value, location: &str) -> bool {
         let (old_kind, new_kind) = (kind(old), kind(new));
         if old_kind != new_kind {
-            let widened = matches!((old_kind, new_kind), (Some("integer"), Some("number")) | (Some(_), None));
+            let widened = matches!(
+                (old_kind, new_kind),
+                (Some("integer"), Some("number")) | (Some(_), None)
+            );
             let rule = match direction {
                 Direction::Request if widened => Rule::RequestTypeWidened,
                 Direction::Request => Rule::RequestTypeChanged,
                 Direction::Response => Rule::ResponseTypeChanged,
             };
             let show = |k: Option<&str>| k.unwrap_or("any").to_owned();
-            self.push(rule, location, format!("type `{}` → `{}`", show(old_kind), show(new_kind)));
+            self.push(
+                rule,
+                location,
+                format!("type `{}` → `{}`", show(old_kind), show(new_kind)),
+            );
             return false;
         }
         let (old_format, new_format) = (str_of(old, "format"), str_of(new, "format"));
@@ -135,33 +192,56 @@ impl<'a> SchemaWalk<'a> {
             let rule = match direction {
                 // Dropping a format widens what is accepted, except `binary`/`byte`, which
                 // change the encoding (a file part becomes a text part).
-                Direction::Request if new_format.is_none() && !matches!(old_format, Some("binary" | "byte")) => Rule::RequestTypeWidened,
+                Direction::Request
+                    if new_format.is_none() && !matches!(old_format, Some("binary" | "byte")) =>
+                {
+                    Rule::RequestTypeWidened
+                }
                 Direction::Request => Rule::RequestTypeChanged,
                 Direction::Response => Rule::ResponseTypeChanged,
             };
             let show = |f: Option<&str>| f.map_or("none".to_owned(), |f| format!("`{f}`"));
-            self.push(rule, location, format!("format {} → {}", show(old_format), show(new_format)));
+            self.push(
+                rule,
+                location,
+                format!("format {} → {}", show(old_format), show(new_format)),
+            );
             return false;
         }
         true
     }
 
     fn enumeration(&mut self, direction: Direction, old: &Value, new: &Value, location: &str) {
-        let (old_values, new_values) = (old.get("enum").and_then(Value::as_array), new.get("enum").and_then(Value::as_array));
+        let (old_values, new_values) = (
+            old.get("enum").and_then(Value::as_array),
+            new.get("enum").and_then(Value::as_array),
+        );
         match (old_values, new_values) {
             (None, None) => {}
             (Some(o), Some(n)) => {
                 let removed: Vec<&Value> = o.iter().filter(|v| !n.contains(v)).collect();
                 let added: Vec<&Value> = n.iter().filter(|v| !o.contains(v)).collect();
                 let (removed_rule, added_rule) = match direction {
-                    Direction::Request => (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded),
-                    Direction::Response => (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded),
+                    Direction::Request => {
+                        (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded)
+                    }
+                    Direction::Response => {
+                        (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded)
+                    }
                 };
                 if !removed.is_empty() {
-                    self.push(removed_rule, location, format!("enum values removed: {}", list(&removed)));
+                    self.push(
+                        removed_rule,
+                        location,
+                        format!("enum values removed: {}", list(&removed)),
+                    );
                 }
                 if !added.is_empty() {
-                    self.push(added_rule, location, format!("enum values added: {}", list(&added)));
+                    self.push(
+                        added_rule,
+                        location,
+                        format!("enum values added: {}", list(&added)),
+                    );
                 }
             }
             (None, Some(n)) => {
@@ -169,14 +249,25 @@ impl<'a> SchemaWalk<'a> {
                     Direction::Request => Rule::RequestTypeChanged,
                     Direction::Response => Rule::ResponseTypeChanged,
                 };
-                self.push(rule, location, format!("now restricted to the enum {}", list(&n.iter().collect::<Vec<_>>())));
+                self.push(
+                    rule,
+                    location,
+                    format!(
+                        "now restricted to the enum {}",
+                        list(&n.iter().collect::<Vec<_>>())
+                    ),
+                );
             }
             (Some(_), None) => {
                 let rule = match direction {
                     Direction::Request => Rule::RequestTypeWidened,
                     Direction::Response => Rule::ResponseTypeChanged,
                 };
-                self.push(rule, location, "no longer an enum: any value of the type".to_owned());
+                self.push(
+                    rule,
+                    location,
+                    "no longer an enum: any value of the type".to_owned(),
+                );
             }
         }
     }
@@ -221,8 +312,14 @@ impl<'a> SchemaWalk<'a> {
             narrowed.push("multipleOf changed".to_owned());
         }
         let (narrowed_rule, widened_rule) = match direction {
-            Direction::Request => (Rule::RequestConstraintNarrowed, Rule::RequestConstraintWidened),
-            Direction::Response => (Rule::ResponseConstraintNarrowed, Rule::ResponseConstraintWidened),
+            Direction::Request => (
+                Rule::RequestConstraintNarrowed,
+                Rule::RequestConstraintWidened,
+            ),
+            Direction::Response => (
+                Rule::ResponseConstraintNarrowed,
+                Rule::ResponseConstraintWidened,
+            ),
         };
         if !narrowed.is_empty() {
             self.push(narrowed_rule, location, narrowed.join(", "));
@@ -232,41 +329,81 @@ impl<'a> SchemaWalk<'a> {
         }
     }
 
-    fn object(&mut self, direction: Direction, container: Container, old: &Value, new: &Value, location: &str) {
+    fn object(
+        &mut self,
+        direction: Direction,
+        container: Container,
+        old: &Value,
+        new: &Value,
+        location: &str,
+    ) {
         let empty = serde_json::Map::new();
-        let old_props = old.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-        let new_props = new.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        let old_props = old
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let new_props = new
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         let (old_required, new_required) = (required(old), required(new));
         let what = match container {
             Container::Json => "property",
             Container::Multipart => "part",
         };
         let rules = PropertyRules::for_(direction, container);
-        let child = |name: &str| if location.is_empty() { name.to_owned() } else { format!("{location} › {name}") };
+        let child = |name: &str| {
+            if location.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{location} › {name}")
+            }
+        };
 
         for (name, schema) in new_props {
             let is_required = new_required.contains(name.as_str());
             match old_props.get(name) {
                 None => {
-                    let (rule, adjective) = if is_required { (rules.added_required, "required") } else { (rules.added_optional, "optional") };
-                    self.push(rule, &child(name), format!("new {adjective} {what} `{name}`"));
+                    let (rule, adjective) = if is_required {
+                        (rules.added_required, "required")
+                    } else {
+                        (rules.added_optional, "optional")
+                    };
+                    self.push(
+                        rule,
+                        &child(name),
+                        format!("new {adjective} {what} `{name}`"),
+                    );
                 }
                 Some(old_schema) => {
                     let was_required = old_required.contains(name.as_str());
                     if was_required != is_required {
-                        let (rule, now) = if is_required { (rules.became_required, "required") } else { (rules.became_optional, "optional") };
+                        let (rule, now) = if is_required {
+                            (rules.became_required, "required")
+                        } else {
+                            (rules.became_optional, "optional")
+                        };
                         self.push(rule, &child(name), format!("{what} `{name}` is now {now}"));
                     }
                     self.compare(direction, Container::Json, old_schema, schema, &child(name));
                 }
             }
         }
-        for name in old_props.keys().filter(|name| !new_props.contains_key(*name)) {
-            self.push(rules.removed, &child(name), format!("{what} `{name}` was removed"));
+        for name in old_props
+            .keys()
+            .filter(|name| !new_props.contains_key(*name))
+        {
+            self.push(
+                rules.removed,
+                &child(name),
+                format!("{what} `{name}` was removed"),
+            );
         }
 
         match (additional(old), additional(new)) {
-            (Additional::Schema(o), Additional::Schema(n)) => self.compare(direction, Container::Json, o, n, &child("{*}")),
+            (Additional::Schema(o), Additional::Schema(n)) => {
+                self.compare(direction, Container::Json, o, n, &child("{*}"))
+            }
             (o, n) if o.same_kind(&n) => {}
             (o, n) => self.push(
                 Rule::AdditionalPropertiesChanged,
@@ -321,7 +458,10 @@ enum Additional<'v> {
 
 impl Additional<'_> {
     fn same_kind(&self, other: &Self) -> bool {
-        matches!((self, other), (Additional::Any, Additional::Any) | (Additional::None, Additional::None))
+        matches!(
+            (self, other),
+            (Additional::Any, Additional::Any) | (Additional::None, Additional::None)
+        )
     }
 
     fn describe(&self) -> &'static str {
@@ -399,5 +539,9 @@ fn required(schema: &Value) -> BTreeSet<&str> {
 }
 
 fn list(values: &[&Value]) -> String {
-    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
