@@ -373,6 +373,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_rule() {
+        let readme = include_str!("../../README.md");
+        for rule in Rule::ALL {
+            assert!(
+                readme.contains(&format!("| `{}` |", rule.id())),
+                "xtask/README.md lacks rule {}",
+                rule.id()
+            );
+        }
+    }
+
+    #[test]
     fn rust_api_break_makes_a_change_breaking() {
         assert_eq!(Rule::OperationRenamed.wire(), Class::NonBreaking);
         assert_eq!(Rule::OperationRenamed.class(), Class::Breaking);
