@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Change, Class, Report};
+use super::model::{Bump, Change, Class, Report};
 
 const CLASSES: [Class; 3] = [Class::Breaking, Class::NeedsReview, Class::NonBreaking];
 
@@ -38,11 +38,13 @@ fn headline(report: &Report) -> String {
 
 fn semver_line(report: &Report) -> String {
     let hint = &report.semver;
-    format!(
-        "{} → {} ({:?}): {}",
-        hint.current, hint.next, hint.bump, hint.reason
-    )
-    .replace("(None)", "(no bump)")
+    let bump = match hint.bump {
+        Bump::None => "no bump",
+        Bump::Patch => "patch",
+        Bump::Minor => "minor",
+        Bump::Major => "major",
+    };
+    format!("{} → {} ({bump}): {}", hint.current, hint.next, hint.reason)
 }
 
 /// Groups changes by class, then by operation, keeping the report's order.
