@@ -12,7 +12,10 @@ mod regen;
 mod workspace;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Maintainer tasks for the Simplio3D SDK workspace")]
+#[command(
+    name = "cargo xtask",
+    about = "Maintainer tasks for the Simplio3D SDK workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
