@@ -76,6 +76,17 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // The load + normalise share of the above, to see where the time goes.
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    for n in [10, 100, 1000] {
+        let source = synthetic(n);
+        group.bench_with_input(BenchmarkId::new("synthetic", n), &source, |b, source| {
+            b.iter(|| load(black_box(source), None).expect("loads"))
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);
