@@ -7,6 +7,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The conformance suite's call harnesses (`build_harness.rs` beside this file).
+#[path = "build_harness.rs"]
+mod harness;
+
 fn main() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let specs_dir = manifest.join("fixtures/specs");
@@ -37,6 +41,7 @@ fn main() {
             Err(e) => println!("cargo::error=fixture {}: {e}", spec.display()),
         }
     }
+    harness::emit(&manifest, &specs_dir, &out_dir);
     let index_file = out_dir.join("fixtures.rs");
     if let Err(e) = std::fs::write(&index_file, index) {
         println!("cargo::error=cannot write {}: {e}", index_file.display());
