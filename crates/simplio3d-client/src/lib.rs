@@ -16,6 +16,9 @@ mod generated {
 
 pub use generated::*;
 
+mod limits;
+pub use limits::{BodyTooLarge, with_response_limit};
+
 /// The generated source, as compiled (for the snapshot test and `cargo xtask regen`).
 #[doc(hidden)]
 pub const GENERATED_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/client.rs"));
