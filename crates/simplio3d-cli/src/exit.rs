@@ -69,7 +69,8 @@ impl From<Error> for Failure {
             | Error::Server { .. }
             | Error::UnexpectedStatus { .. }
             | Error::Decode { .. }
-            | Error::MissingToken { .. } => SERVER,
+            | Error::MissingToken { .. }
+            | Error::ResponseTooLarge { .. } => SERVER,
             _ => OTHER,
         };
         // The error's message never holds a secret; include its sources for context.

@@ -1,1 +1,346 @@
-fn main() {}
+//! `create_session` through the wrapper vs a hand-written reqwest multipart request, both
+//! against the same minimal keep-alive server on 127.0.0.1, plus warm `SessionCache` hits.
+//!
+//! `cargo bench -p simplio3d --bench create_session`
+//!
+//! Criterion measures sequential latency. After it, a side-by-side run alternates the two
+//! clients in rounds at fixed concurrency and prints throughput and p50/p99 latency for
+//! each, and the wrapper/raw throughput ratio (BENCH_SECONDS, BENCH_ROUNDS and
+//! BENCH_CONCURRENCY tune it).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use simplio3d::{RetryPolicy, SessionCache, Simplio3d};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const KEY: &str = "bench-key";
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJl";
+
+/// A minimal HTTP/1.1 keep-alive server that answers every request with the same 200, on
+/// its own thread and runtime, so it is not the bottleneck and shares nothing with the
+/// clients' runtime.
+fn start_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let body = format!(r#"{{"message":"Login Successful.","token":"{TOKEN}"}}"#);
+            let response: Arc<[u8]> = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+            .into();
+            loop {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let response = response.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::with_capacity(4096);
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        // One request: the head, then `content-length` bytes of body.
+                        let (head_end, length) = loop {
+                            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break (end + 4, content_length(&buf[..end]));
+                            }
+                            match stream.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        while buf.len() < head_end + length {
+                            match stream.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buf.drain(..head_end + length);
+                        if stream.write_all(&response).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn content_length(head: &[u8]) -> usize {
+    let head = String::from_utf8_lossy(head);
+    head.lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
+fn wrapper(addr: SocketAddr) -> Simplio3d {
+    Simplio3d::builder()
+        .api_key(KEY)
+        .base_url(format!("http://{addr}"))
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap()
+}
+
+/// The baseline: what a careful hand-written call does. Same headers (the key, marked
+/// sensitive; `api-version`; `accept`), same multipart body, same JSON decoding.
+struct Raw {
+    client: reqwest::Client,
+    url: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RawResponse {
+    #[allow(dead_code)]
+    message: Option<String>,
+    token: Option<String>,
+}
+
+impl Raw {
+    fn new(addr: SocketAddr) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut auth = reqwest::header::HeaderValue::from_static(KEY);
+        auth.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, auth);
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Raw {
+            client,
+            url: format!("http://{addr}/api/open-api/v1/auth/create-session"),
+        }
+    }
+
+    async fn create_session(&self, id: &str, domain: &str) -> Result<String, String> {
+        let form = reqwest::multipart::Form::new()
+            .text("id", id.to_owned())
+            .text("domain_name", domain.to_owned());
+        let response = self
+            .client
+            .post(&self.url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "1.0.0")
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(format!("HTTP {}", response.status()));
+        }
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        let body: RawResponse = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        body.token.ok_or_else(|| "no token".to_owned())
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn sequential(c: &mut Criterion) {
+    let addr = start_server();
+    let runtime = runtime();
+    let wrapper = wrapper(addr);
+    let raw = Raw::new(addr);
+    let mut group = c.benchmark_group("create_session");
+    group.throughput(criterion::Throughput::Elements(1));
+    group.bench_function("wrapper", |b| {
+        b.to_async(&runtime).iter(|| async {
+            wrapper
+                .create_session("edcfrt", "shop.example.com")
+                .await
+                .unwrap()
+        })
+    });
+    group.bench_function("raw_reqwest", |b| {
+        b.to_async(&runtime).iter(|| async {
+            raw.create_session("edcfrt", "shop.example.com")
+                .await
+                .unwrap()
+        })
+    });
+    group.finish();
+
+    let cache = SessionCache::new(wrapper.clone());
+    runtime
+        .block_on(cache.get("edcfrt", "shop.example.com"))
+        .unwrap();
+    let mut group = c.benchmark_group("session_cache");
+    group.throughput(criterion::Throughput::Elements(1));
+    group.bench_function("warm_get", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { cache.get("edcfrt", "shop.example.com").await.unwrap() })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sequential);
+
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.latencies.sort_unstable();
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[index]
+    }
+}
+
+/// Runs `call` from `concurrency` tasks for `seconds`, adding to `tally`.
+async fn load<F, Fut>(tally: &mut Tally, concurrency: usize, seconds: f64, call: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    call().await;
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    for task in tasks {
+        tally.latencies.extend(task.await.unwrap());
+    }
+    tally.elapsed += started.elapsed();
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Wrapper and raw in alternating rounds on one runtime, so drift in machine load hits
+/// both alike.
+fn side_by_side() {
+    let seconds: f64 = env_or("BENCH_SECONDS", 2.0);
+    let rounds: usize = env_or("BENCH_ROUNDS", 5);
+    let concurrency: usize = env_or("BENCH_CONCURRENCY", 8);
+    let addr = start_server();
+    let runtime = runtime();
+    let wrapper = wrapper(addr);
+    let raw = Arc::new(Raw::new(addr));
+    let (mut w, mut r) = (Tally::default(), Tally::default());
+    runtime.block_on(async {
+        // Warm both connection pools.
+        load(&mut Tally::default(), concurrency, 0.5, {
+            let wrapper = wrapper.clone();
+            move || {
+                let wrapper = wrapper.clone();
+                async move {
+                    wrapper
+                        .create_session("edcfrt", "shop.example.com")
+                        .await
+                        .map(drop)
+                        .unwrap()
+                }
+            }
+        })
+        .await;
+        for round in 0..rounds {
+            let wrapper_call = {
+                let wrapper = wrapper.clone();
+                move || {
+                    let wrapper = wrapper.clone();
+                    async move {
+                        wrapper
+                            .create_session("edcfrt", "shop.example.com")
+                            .await
+                            .map(drop)
+                            .unwrap()
+                    }
+                }
+            };
+            let raw_call = {
+                let raw = raw.clone();
+                move || {
+                    let raw = raw.clone();
+                    async move {
+                        raw.create_session("edcfrt", "shop.example.com")
+                            .await
+                            .map(drop)
+                            .unwrap()
+                    }
+                }
+            };
+            // Alternate who goes first.
+            if round % 2 == 0 {
+                load(&mut w, concurrency, seconds, wrapper_call).await;
+                load(&mut r, concurrency, seconds, raw_call).await;
+            } else {
+                load(&mut r, concurrency, seconds, raw_call).await;
+                load(&mut w, concurrency, seconds, wrapper_call).await;
+            }
+        }
+    });
+    println!(
+        "\nside-by-side: {rounds} alternating rounds of {seconds} s, concurrency {concurrency}, one current-thread client runtime"
+    );
+    println!(
+        "{:<12} {:>12} {:>10} {:>10} {:>10}",
+        "client", "requests", "req/s", "p50", "p99"
+    );
+    for (name, tally) in [("wrapper", &mut w), ("raw_reqwest", &mut r)] {
+        let (p50, p99) = (tally.percentile(0.50), tally.percentile(0.99));
+        println!(
+            "{name:<12} {:>12} {:>10.0} {:>10.1?} {:>10.1?}",
+            tally.latencies.len(),
+            tally.throughput(),
+            p50,
+            p99
+        );
+    }
+    println!(
+        "wrapper/raw throughput ratio: {:.3}",
+        w.throughput() / r.throughput()
+    );
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo test --benches` runs benches in test mode: skip the long side-by-side then.
+    if !std::env::args().any(|a| a == "--test") {
+        side_by_side();
+    }
+}

@@ -48,6 +48,7 @@ pub(crate) struct Inner {
     pub(crate) generated: simplio3d_client::Client,
     pub(crate) base_url: Url,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: u64,
     /// Kept only to scrub it from server-supplied text before that text enters an error.
     pub(crate) api_key: SecretString,
 }
@@ -69,9 +70,9 @@ impl Simplio3d {
 
     /// A client configured from `SIMPLIO3D_API_KEY` (required) and `SIMPLIO3D_BASE_URL`
     /// (optional, default `https://app.simplio3d.com`), with default settings otherwise.
-    /// For more control, `Simplio3d::builder().from_env()?` then adjust and `build()`.
+    /// For more control, `Simplio3d::builder().with_env()?` then adjust and `build()`.
     pub fn from_env() -> Result<Self, Error> {
-        Simplio3dBuilder::default().from_env()?.build()
+        Simplio3dBuilder::default().with_env()?.build()
     }
 
     /// The base URL requests go to.
@@ -196,7 +197,10 @@ impl Simplio3d {
     ) -> Result<Session, Error> {
         let attempt_started = Instant::now();
         let remaining = deadline.saturating_duration_since(attempt_started);
-        let call = self.inner.generated.create_session(body);
+        let call = simplio3d_client::with_response_limit(
+            self.inner.max_response_bytes,
+            self.inner.generated.create_session(body),
+        );
         let result = match tokio::time::timeout(remaining, call).await {
             Ok(Ok(response)) => self.session_from(response),
             Ok(Err(error)) => Err(self.error_from(error, started).await),
@@ -244,7 +248,11 @@ impl Simplio3d {
             GeneratedError::CommunicationError(e)
             | GeneratedError::InvalidUpgrade(e)
             | GeneratedError::ResponseBodyError(e) => {
-                if e.is_timeout() {
+                if let Some(too_large) = find_source::<simplio3d_client::BodyTooLarge>(&e) {
+                    Error::ResponseTooLarge {
+                        limit: too_large.limit,
+                    }
+                } else if e.is_timeout() {
                     Error::Timeout {
                         elapsed: started.elapsed(),
                     }
@@ -323,6 +331,20 @@ async fn read_message(mut response: reqwest::Response) -> Option<String> {
     }
     let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
     value.get("message")?.as_str().map(str::to_owned)
+}
+
+/// The first error of type `T` in `error`'s source chain.
+fn find_source<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 fn millis(duration: Duration) -> u64 {

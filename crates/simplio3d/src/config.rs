@@ -21,6 +21,8 @@ pub const ENV_BASE_URL: &str = "SIMPLIO3D_BASE_URL";
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A session response is well under 1 KiB; 1 MiB leaves room and still bounds memory.
+const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 
 /// Builds a [`Simplio3d`] client. Every setting is checked in [`build`](Self::build), and
 /// an error names the setting at fault.
@@ -53,6 +55,7 @@ pub struct Simplio3dBuilder {
     retry: RetryPolicy,
     user_agent: Option<String>,
     allow_insecure_http: bool,
+    max_response_bytes: u64,
     http: Option<reqwest::ClientBuilder>,
 }
 
@@ -66,6 +69,7 @@ impl fmt::Debug for Simplio3dBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("http", &self.http.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -83,6 +87,7 @@ impl Default for Simplio3dBuilder {
             retry: RetryPolicy::default(),
             user_agent: None,
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
         }
     }
@@ -137,6 +142,16 @@ impl Simplio3dBuilder {
         self
     }
 
+    /// The most bytes of a response body read; past it the call fails with
+    /// [`Error::ResponseTooLarge`] and the rest is never read, so a broken or hostile server
+    /// cannot make the client buffer without bound. Default 1 MiB. Enforced inside the
+    /// generated client's own request path
+    /// ([`simplio3d_client::with_response_limit`]).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Start from your own `reqwest::ClientBuilder` (proxies, root certificates, local
     /// address, connection pool settings, …).
     ///
@@ -160,12 +175,12 @@ impl Simplio3dBuilder {
 
     /// Reads `SIMPLIO3D_API_KEY` (required) and `SIMPLIO3D_BASE_URL` (optional) into
     /// this builder; errors name the variable.
-    pub fn from_env(self) -> Result<Self, Error> {
-        self.from_env_with(|name| std::env::var(name))
+    pub fn with_env(self) -> Result<Self, Error> {
+        self.with_env_from(|name| std::env::var(name))
     }
 
-    /// [`from_env`](Self::from_env) over any variable source (tests, config files).
-    pub(crate) fn from_env_with(
+    /// [`with_env`](Self::with_env) over any variable source (tests, config files).
+    pub(crate) fn with_env_from(
         mut self,
         var: impl Fn(&str) -> Result<String, std::env::VarError>,
     ) -> Result<Self, Error> {
@@ -218,6 +233,12 @@ impl Simplio3dBuilder {
                 "must be greater than zero",
             ));
         }
+        if self.max_response_bytes == 0 {
+            return Err(Error::config(
+                "max_response_bytes",
+                "must be greater than zero",
+            ));
+        }
         if self.retry.get_deadline().is_zero() {
             return Err(Error::config(
                 "retry",
@@ -258,6 +279,7 @@ impl Simplio3dBuilder {
                 generated,
                 base_url,
                 retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
                 api_key: api_key.clone(),
             }),
         })
@@ -435,6 +457,10 @@ mod tests {
             "user_agent"
         );
         assert_eq!(
+            setting_of(b().max_response_bytes(0).build()).0,
+            "max_response_bytes"
+        );
+        assert_eq!(
             setting_of(
                 b().retry(RetryPolicy::default().deadline(Duration::ZERO))
                     .build()
@@ -453,7 +479,7 @@ mod tests {
             }
         };
         let err = Simplio3dBuilder::default()
-            .from_env_with(env(None, None))
+            .with_env_from(env(None, None))
             .unwrap_err();
         assert!(
             matches!(
@@ -467,19 +493,19 @@ mod tests {
         );
 
         let built = Simplio3dBuilder::default()
-            .from_env_with(env(Some("k"), Some("http://example.com")))
+            .with_env_from(env(Some("k"), Some("http://example.com")))
             .unwrap()
             .build();
         assert_eq!(setting_of(built).0, ENV_BASE_URL);
 
         let built = Simplio3dBuilder::default()
-            .from_env_with(env(Some(""), None))
+            .with_env_from(env(Some(""), None))
             .unwrap()
             .build();
         assert_eq!(setting_of(built).0, ENV_API_KEY);
 
         let client = Simplio3dBuilder::default()
-            .from_env_with(env(Some("k"), Some("http://127.0.0.1:9/")))
+            .with_env_from(env(Some("k"), Some("http://127.0.0.1:9/")))
             .unwrap()
             .build()
             .unwrap();

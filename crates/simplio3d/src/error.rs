@@ -97,6 +97,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A response body longer than the configured limit
+    /// ([`Simplio3dBuilder::max_response_bytes`](crate::Simplio3dBuilder::max_response_bytes));
+    /// reading stopped there.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// A success response without a `token`.
     #[error("the server answered HTTP {status} without a session token")]
     MissingToken {
@@ -162,6 +171,7 @@ impl Error {
             Error::Connection { source } => source.status(),
             Error::Config { .. }
             | Error::InvalidInput { .. }
+            | Error::ResponseTooLarge { .. }
             | Error::Timeout { .. }
             | Error::Client { .. } => None,
         }

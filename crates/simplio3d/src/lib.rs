@@ -36,11 +36,12 @@
 //!
 //! # Limits
 //!
-//! Unexpected error responses are never read beyond 64 KiB (most are not read at all).
-//! A *successful* (200) response body is read whole by the generated client
-//! (`progenitor_client::ResponseValue::from_response`), which this crate cannot bound
-//! without a hook in the generated code; its reading is bounded in time by the per-attempt
-//! timeout and the retry deadline.
+//! Every response body is read through a size limit
+//! ([`Simplio3dBuilder::max_response_bytes`], default 1 MiB; past it,
+//! [`Error::ResponseTooLarge`]), enforced inside the generated client's own `exec` hook
+//! ([`simplio3d_client::with_response_limit`]). Error responses are mostly not read at
+//! all, and a message is looked for in at most 64 KiB. Time is bounded by the per-attempt
+//! timeout and the retry policy's overall deadline.
 #![deny(missing_docs)]
 
 mod cache;

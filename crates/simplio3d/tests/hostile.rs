@@ -187,7 +187,7 @@ async fn server_that_never_answers_hits_the_overall_deadline() {
 }
 
 #[tokio::test]
-async fn ten_megabyte_200_body_is_a_decode_error() {
+async fn ten_megabyte_200_body_is_too_large() {
     let size = 10 * 1024 * 1024;
     let head = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
@@ -199,13 +199,7 @@ async fn ten_megabyte_200_body_is_a_decode_error() {
     .await;
     let err = call(&client(&server.url())).await.unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Decode {
-                status: StatusCode::OK,
-                ..
-            }
-        ),
+        matches!(err, Error::ResponseTooLarge { limit: 1_048_576 }),
         "{err:?}"
     );
     assert!(!err.is_retryable());
