@@ -31,7 +31,13 @@ pub(super) async fn check_multipart(
             return;
         }
     };
-    match read_parts(body.clone(), boundary).await {
+    let parsed = match read_parts(body.clone(), boundary.clone()).await {
+        Ok(parts) => Ok(parts),
+        // multer (httparse) refuses part headers with control or non-ASCII bytes, which RFC
+        // 7578 clients do send in part names; read those bodies leniently instead.
+        Err(e) => lenient_parts(body, &boundary).ok_or(e),
+    };
+    match parsed {
         Ok(parts) => outcome.parts = parts,
         Err(e) => {
             outcome.violations.push(violation(
@@ -83,6 +89,64 @@ async fn read_parts(body: Bytes, boundary: String) -> Result<Vec<RecordedPart>, 
         });
     }
     Ok(parts)
+}
+
+/// Splits a multipart body on its boundary and reads each part's `Content-Disposition`
+/// (`name`, `filename`) and `Content-Type` byte-wise; `None` when it is not multipart at all.
+fn lenient_parts(body: &Bytes, boundary: &str) -> Option<Vec<RecordedPart>> {
+    let delimiter = format!("--{boundary}");
+    let text = body.as_ref();
+    let mut positions = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find(&text[from..], delimiter.as_bytes()) {
+        positions.push(from + at);
+        from += at + delimiter.len();
+    }
+    if positions.len() < 2 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for pair in positions.windows(2) {
+        let chunk = &text[pair[0] + delimiter.len()..pair[1]];
+        let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
+        let chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
+        let split = find(chunk, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&chunk[..split]).into_owned();
+        let data = Bytes::copy_from_slice(&chunk[split + 4..]);
+        let mut name = None;
+        let mut file_name = None;
+        let mut content_type = None;
+        for line in head.split("\r\n") {
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            if key.trim().eq_ignore_ascii_case("content-disposition") {
+                name = quoted(value, "name");
+                file_name = quoted(value, "filename");
+            } else if key.trim().eq_ignore_ascii_case("content-type") {
+                content_type = Some(value.trim().to_owned());
+            }
+        }
+        parts.push(RecordedPart {
+            name: name?,
+            file_name,
+            content_type,
+            data,
+        });
+    }
+    Some(parts)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `key="value"` in a `Content-Disposition` value (`name=` does not match `filename=`).
+fn quoted(disposition: &str, key: &str) -> Option<String> {
+    disposition.split(';').find_map(|param| {
+        let (k, v) = param.trim().split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// The object schema of a form body, with `allOf` members merged (a common way to compose them).
@@ -320,4 +384,29 @@ fn part_value(
         };
     }
     Some(coerce(ctx.document, schema, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_reader_takes_part_names_multer_refuses() {
+        let body = Bytes::from_static(
+            b"--XX\r\nContent-Disposition: form-data; name=\"<\x07\xc3\x99\"\r\n\r\n1\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XX--\r\n",
+        );
+        let parts = lenient_parts(&body, "XX").expect("parts");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "<\u{7}\u{d9}");
+        assert_eq!(&parts[0].data[..], b"1");
+        assert_eq!(
+            (
+                parts[1].file_name.as_deref(),
+                parts[1].content_type.as_deref()
+            ),
+            (Some("a.png"), Some("image/png"))
+        );
+        assert_eq!(&parts[1].data[..], b"PNG");
+        assert!(lenient_parts(&Bytes::from_static(b"not multipart"), "XX").is_none());
+    }
 }
