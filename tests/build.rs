@@ -21,31 +21,66 @@ fn main() {
         println!("cargo::error=cannot create {}: {e}", fixtures_out.display());
         return;
     }
+    let mut harnesses = harness::Harnesses::new(&out_dir);
+
+    // The vendor spec: its client is `simplio3d-client`; here only its harness is needed.
+    let root = manifest.join("..");
+    let vendor = (
+        root.join(simplio3d_codegen::SPEC_PATH),
+        root.join(simplio3d_codegen::OVERLAY_PATH),
+    );
+    println!("cargo::rerun-if-changed={}", vendor.0.display());
+    println!("cargo::rerun-if-changed={}", vendor.1.display());
+    match generate(&vendor.0, Some(&vendor.1)) {
+        Ok((loaded, source)) => harnesses.add(
+            "vendor",
+            (&vendor.0, Some(&vendor.1)),
+            &loaded,
+            &source,
+            "::simplio3d_client",
+        ),
+        Err(e) => println!("cargo::error=vendor spec: {e}"),
+    }
 
     let mut index = String::new();
     for (name, spec, overlay) in fixtures(&specs_dir) {
         println!("cargo::rerun-if-changed={}", spec.display());
-        let generated = simplio3d_codegen::load_files(&spec, overlay.as_deref())
-            .and_then(|loaded| simplio3d_codegen::generate(&loaded));
-        match generated {
-            Ok(source) => {
+        match generate(&spec, overlay.as_deref()) {
+            Ok((loaded, source)) => {
                 let file = fixtures_out.join(format!("{name}.rs"));
-                if let Err(e) = std::fs::write(&file, source) {
+                if let Err(e) = std::fs::write(&file, &source) {
                     println!("cargo::error=cannot write {}: {e}", file.display());
                 }
                 let _ = writeln!(
                     index,
                     "#[doc = \"Client generated from `fixtures/specs/{name}.yaml`.\"]\npub mod {name} {{ include!(concat!(env!(\"OUT_DIR\"), \"/fixtures/{name}.rs\")); }}"
                 );
+                let client_path = format!("crate::fixtures::{name}");
+                harnesses.add(
+                    &name,
+                    (&spec, overlay.as_deref()),
+                    &loaded,
+                    &source,
+                    &client_path,
+                );
             }
             Err(e) => println!("cargo::error=fixture {}: {e}", spec.display()),
         }
     }
-    harness::emit(&manifest, &specs_dir, &out_dir);
+    harnesses.write(&out_dir);
     let index_file = out_dir.join("fixtures.rs");
     if let Err(e) = std::fs::write(&index_file, index) {
         println!("cargo::error=cannot write {}: {e}", index_file.display());
     }
+}
+
+fn generate(
+    spec: &Path,
+    overlay: Option<&Path>,
+) -> simplio3d_codegen::Result<(simplio3d_codegen::Spec, String)> {
+    let loaded = simplio3d_codegen::load_files(spec, overlay)?;
+    let source = simplio3d_codegen::generate(&loaded)?;
+    Ok((loaded, source))
 }
 
 /// `(module name, spec, overlay)` for every `*.yaml` fixture that is not itself an overlay.

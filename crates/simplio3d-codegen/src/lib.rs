@@ -30,6 +30,7 @@ pub use emit::generate;
 pub use error::Error;
 pub use harness::generate_harness;
 pub use load::{Operation, Source, Spec, Warning, load, load_files};
+pub use normalise::resolve_ref;
 
 /// The vendor document, relative to the workspace root.
 pub const SPEC_PATH: &str = "spec/simplio3d.openapi.json";

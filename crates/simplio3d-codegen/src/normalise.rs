@@ -229,18 +229,21 @@ fn check_path_parameters(doc: &Value, found: &[Found]) -> Result<()> {
     Ok(())
 }
 
-/// Follows a local `$ref` (one hop at a time, at most 32) to the node it names.
-pub(crate) fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..32 {
+/// Follows local `$ref`s (`#/...`) from `node` to the node finally named. `None` for a
+/// dangling or non-local reference, or a cycle (more than 64 hops).
+pub fn resolve_ref<'a>(document: &'a Value, mut node: &'a Value) -> Option<&'a Value> {
+    for _ in 0..64 {
         match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(target) => node = target,
-                None => return &Value::Null,
-            },
-            None => return node,
+            Some(reference) => node = document.pointer(reference.strip_prefix('#')?)?,
+            None => return Some(node),
         }
     }
-    &Value::Null
+    None
+}
+
+/// [`resolve_ref`], with `Null` for what cannot be resolved.
+pub(crate) fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    resolve_ref(doc, node).unwrap_or(&Value::Null)
 }
 
 fn operation_mut<'a>(

@@ -7,21 +7,7 @@
 use serde_json::Value;
 use simplio3d_codegen::Spec;
 
-/// Follows local `$ref`s (`#/components/...`) until a non-reference value; `None` for a
-/// dangling or non-local reference, or a reference cycle.
-pub(crate) fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> Option<&'a Value> {
-    // A cycle of `$ref`s with nothing in between would otherwise loop forever.
-    for _ in 0..64 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let pointer = reference.strip_prefix('#')?;
-                value = document.pointer(pointer)?;
-            }
-            None => return Some(value),
-        }
-    }
-    None
-}
+pub(crate) use simplio3d_codegen::resolve_ref as resolve;
 
 /// Where a parameter lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

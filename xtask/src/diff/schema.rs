@@ -486,18 +486,9 @@ pub(crate) fn ref_name(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
-/// Follows local `$ref`s (at most 32 hops); `Null` when one dangles or loops.
-pub(crate) fn resolve<'v>(doc: &'v Value, mut node: &'v Value) -> &'v Value {
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(target) => node = target,
-                None => return &Value::Null,
-            },
-            None => return node,
-        }
-    }
-    &Value::Null
+/// Follows local `$ref`s; `Null` when one dangles or loops.
+pub(crate) fn resolve<'v>(doc: &'v Value, node: &'v Value) -> &'v Value {
+    simplio3d_codegen::resolve_ref(doc, node).unwrap_or(&Value::Null)
 }
 
 /// The JSON type, inferred from the keywords when `type` is absent; `None` = any.
