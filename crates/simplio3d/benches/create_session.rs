@@ -4,8 +4,8 @@
 //! `cargo bench -p simplio3d --bench create_session`
 //!
 //! Criterion measures sequential latency. After it, a side-by-side run alternates the two
-//! clients in rounds at fixed concurrency and prints throughput and p50/p99 latency for
-//! each, and the wrapper/raw throughput ratio (BENCH_SECONDS, BENCH_ROUNDS and
+//! clients in paired rounds at fixed concurrency and prints throughput and p50/p99 latency
+//! for each, and the wrapper/raw throughput ratio (median of the per-round ratios) (BENCH_SECONDS, BENCH_ROUNDS and
 //! BENCH_CONCURRENCY tune it).
 
 use std::net::SocketAddr;
@@ -205,6 +205,10 @@ struct Tally {
 }
 
 impl Tally {
+    fn absorb(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.elapsed += other.elapsed;
+    }
     fn throughput(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
@@ -250,80 +254,81 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// Wrapper and raw in alternating rounds on one runtime, so drift in machine load hits
-/// both alike.
+/// Wrapper and raw in alternating rounds on one runtime, back to back, so drift in machine
+/// load hits both alike; the ratio is the median of the per-round ratios (paired), which
+/// other processes' bursts on a shared machine skew far less than a ratio of totals.
 fn side_by_side() {
-    let seconds: f64 = env_or("BENCH_SECONDS", 2.0);
-    let rounds: usize = env_or("BENCH_ROUNDS", 5);
+    let seconds: f64 = env_or("BENCH_SECONDS", 0.5);
+    let rounds: usize = env_or("BENCH_ROUNDS", 30);
     let concurrency: usize = env_or("BENCH_CONCURRENCY", 8);
     let addr = start_server();
     let runtime = runtime();
     let wrapper = wrapper(addr);
     let raw = Arc::new(Raw::new(addr));
-    let (mut w, mut r) = (Tally::default(), Tally::default());
-    runtime.block_on(async {
-        // Warm both connection pools.
-        load(&mut Tally::default(), concurrency, 0.5, {
+    let wrapper_call = {
+        let wrapper = wrapper.clone();
+        move || {
             let wrapper = wrapper.clone();
-            move || {
-                let wrapper = wrapper.clone();
-                async move {
-                    wrapper
-                        .create_session("edcfrt", "shop.example.com")
-                        .await
-                        .map(drop)
-                        .unwrap()
-                }
-            }
-        })
-        .await;
-        for round in 0..rounds {
-            let wrapper_call = {
-                let wrapper = wrapper.clone();
-                move || {
-                    let wrapper = wrapper.clone();
-                    async move {
-                        wrapper
-                            .create_session("edcfrt", "shop.example.com")
-                            .await
-                            .map(drop)
-                            .unwrap()
-                    }
-                }
-            };
-            let raw_call = {
-                let raw = raw.clone();
-                move || {
-                    let raw = raw.clone();
-                    async move {
-                        raw.create_session("edcfrt", "shop.example.com")
-                            .await
-                            .map(drop)
-                            .unwrap()
-                    }
-                }
-            };
-            // Alternate who goes first.
-            if round % 2 == 0 {
-                load(&mut w, concurrency, seconds, wrapper_call).await;
-                load(&mut r, concurrency, seconds, raw_call).await;
-            } else {
-                load(&mut r, concurrency, seconds, raw_call).await;
-                load(&mut w, concurrency, seconds, wrapper_call).await;
+            async move {
+                wrapper
+                    .create_session("edcfrt", "shop.example.com")
+                    .await
+                    .map(drop)
+                    .unwrap()
             }
         }
+    };
+    let raw_call = {
+        let raw = raw.clone();
+        move || {
+            let raw = raw.clone();
+            async move {
+                raw.create_session("edcfrt", "shop.example.com")
+                    .await
+                    .map(drop)
+                    .unwrap()
+            }
+        }
+    };
+    let (mut w, mut r) = (Tally::default(), Tally::default());
+    let mut ratios = Vec::new();
+    runtime.block_on(async {
+        // Warm both connection pools.
+        load(
+            &mut Tally::default(),
+            concurrency,
+            0.5,
+            wrapper_call.clone(),
+        )
+        .await;
+        load(&mut Tally::default(), concurrency, 0.5, raw_call.clone()).await;
+        for round in 0..rounds {
+            let (mut rw, mut rr) = (Tally::default(), Tally::default());
+            // Alternate who goes first.
+            if round % 2 == 0 {
+                load(&mut rw, concurrency, seconds, wrapper_call.clone()).await;
+                load(&mut rr, concurrency, seconds, raw_call.clone()).await;
+            } else {
+                load(&mut rr, concurrency, seconds, raw_call.clone()).await;
+                load(&mut rw, concurrency, seconds, wrapper_call.clone()).await;
+            }
+            ratios.push(rw.throughput() / rr.throughput());
+            w.absorb(rw);
+            r.absorb(rr);
+        }
     });
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "\nside-by-side: {rounds} alternating rounds of {seconds} s, concurrency {concurrency}, one current-thread client runtime"
+        "\nside-by-side: {rounds} paired rounds of {seconds} s each, concurrency {concurrency}, one current-thread client runtime"
     );
     println!(
-        "{:<12} {:>12} {:>10} {:>10} {:>10}",
+        "{:<12} {:>10} {:>10} {:>10} {:>10}",
         "client", "requests", "req/s", "p50", "p99"
     );
     for (name, tally) in [("wrapper", &mut w), ("raw_reqwest", &mut r)] {
         let (p50, p99) = (tally.percentile(0.50), tally.percentile(0.99));
         println!(
-            "{name:<12} {:>12} {:>10.0} {:>10.1?} {:>10.1?}",
+            "{name:<12} {:>10} {:>10.0} {:>10.1?} {:>10.1?}",
             tally.latencies.len(),
             tally.throughput(),
             p50,
@@ -331,7 +336,10 @@ fn side_by_side() {
         );
     }
     println!(
-        "wrapper/raw throughput ratio: {:.3}",
+        "wrapper/raw throughput ratio: median of rounds {:.3} (quartiles {:.3}..{:.3}), of totals {:.3}",
+        ratios[ratios.len() / 2],
+        ratios[ratios.len() / 4],
+        ratios[ratios.len() * 3 / 4],
         w.throughput() / r.throughput()
     );
 }
