@@ -49,8 +49,16 @@ impl ClientHooks<()> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
         Ok(match RESPONSE_LIMIT.try_with(|limit| *limit) {
-            Ok(limit) => limited(response, limit),
-            Err(_) => response,
+            // hyper never reads past a declared length, so a body declared within the
+            // limit is bounded already and needs no wrapper.
+            Ok(limit)
+                if response
+                    .content_length()
+                    .is_none_or(|length| length > limit) =>
+            {
+                limited(response, limit)
+            }
+            _ => response,
         })
     }
 }

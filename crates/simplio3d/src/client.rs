@@ -49,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) base_url: Url,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
+    /// reqwest's own per-request timeout; the deadline needs its own timer only when sooner.
+    pub(crate) request_timeout: Duration,
     /// Kept only to scrub it from server-supplied text before that text enters an error.
     pub(crate) api_key: SecretString,
 }
@@ -201,7 +203,14 @@ impl Simplio3d {
             self.inner.max_response_bytes,
             self.inner.generated.create_session(body),
         );
-        let result = match tokio::time::timeout(remaining, call).await {
+        // reqwest's timeout already bounds the attempt; a second timer per attempt is only
+        // needed when the overall deadline comes first.
+        let outcome = if remaining < self.inner.request_timeout {
+            tokio::time::timeout(remaining, call).await
+        } else {
+            Ok(call.await)
+        };
+        let result = match outcome {
             Ok(Ok(response)) => self.session_from(response),
             Ok(Err(error)) => Err(self.error_from(error, started).await),
             Err(_) => Err(Error::Timeout {

@@ -280,6 +280,7 @@ impl Simplio3dBuilder {
                 base_url,
                 retry: self.retry,
                 max_response_bytes: self.max_response_bytes,
+                request_timeout: self.timeout,
                 api_key: api_key.clone(),
             }),
         })
