@@ -199,9 +199,11 @@ impl Simplio3d {
     ) -> Result<Session, Error> {
         let attempt_started = Instant::now();
         let remaining = deadline.saturating_duration_since(attempt_started);
+        // Boxed once here: the generated future is large, and every layer above (limit,
+        // span, retry) would otherwise move it by value.
         let call = simplio3d_client::with_response_limit(
             self.inner.max_response_bytes,
-            self.inner.generated.create_session(body),
+            Box::pin(self.inner.generated.create_session(body)),
         );
         // reqwest's timeout already bounds the attempt; a second timer per attempt is only
         // needed when the overall deadline comes first.
@@ -301,9 +303,12 @@ impl Simplio3d {
     /// Server-supplied text, shortened and with the API key removed (a hostile server
     /// could echo it back).
     fn scrub(&self, text: &str) -> String {
-        let mut text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
+        let mut text = match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+            Some((cut, _)) => text[..cut].to_owned(),
+            None => text.to_owned(),
+        };
         let key = self.inner.api_key.expose_secret();
-        if !key.is_empty() && text.contains(key) {
+        if !key.is_empty() && text.len() >= key.len() && text.contains(key) {
             text = text.replace(key, "[REDACTED]");
         }
         text

@@ -128,8 +128,12 @@ fn jwt_expiry(token: &str) -> Option<SystemTime> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_f64()?;
+    // Only `exp` is read; a typed struct skips the other claims without building a map.
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        exp: Option<f64>,
+    }
+    let exp = serde_json::from_slice::<Claims>(&bytes).ok()?.exp?;
     if !exp.is_finite() || !(0.0..=1e11).contains(&exp) {
         return None;
     }
