@@ -199,11 +199,9 @@ impl Simplio3d {
     ) -> Result<Session, Error> {
         let attempt_started = Instant::now();
         let remaining = deadline.saturating_duration_since(attempt_started);
-        // Boxed once here: the generated future is large, and every layer above (limit,
-        // span, retry) would otherwise move it by value.
         let call = simplio3d_client::with_response_limit(
             self.inner.max_response_bytes,
-            Box::pin(self.inner.generated.create_session(body)),
+            self.inner.generated.create_session(body),
         );
         // reqwest's timeout already bounds the attempt; a second timer per attempt is only
         // needed when the overall deadline comes first.
