@@ -1,5 +1,6 @@
 //! What the mock saw: every request, and every way a request broke the spec.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -127,18 +128,32 @@ pub(crate) fn mark_sensitive(headers: &mut HeaderMap, extra: &[String]) {
 }
 
 /// Thread-safe log of requests.
-#[derive(Debug, Default)]
+/// The most recent requests, at most `capacity` of them, so a long-running mock (a user's CI
+/// service, say) does not grow without bound.
+#[derive(Debug)]
 pub(crate) struct Recorder {
-    requests: Mutex<Vec<RecordedRequest>>,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+    capacity: usize,
 }
 
 impl Recorder {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            requests: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
     pub(crate) fn record(&self, request: RecordedRequest) {
-        lock(&self.requests).push(request);
+        let mut requests = lock(&self.requests);
+        if requests.len() == self.capacity {
+            requests.pop_front();
+        }
+        requests.push_back(request);
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.requests).clone()
+        lock(&self.requests).iter().cloned().collect()
     }
 
     pub(crate) fn violations(&self) -> Vec<Violation> {
@@ -153,8 +168,6 @@ impl Recorder {
     }
 }
 
-/// Locks a mutex, recovering from poisoning: the data (a log, a script) stays usable even if
-/// a test thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -164,4 +177,33 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// `HeaderValue` for a string we built ourselves (always valid).
 pub(crate) fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            operation: None,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            parts: Vec::new(),
+            violations: Vec::new(),
+            status: 200,
+        }
+    }
+
+    #[test]
+    fn keeps_only_the_most_recent_requests() {
+        let recorder = Recorder::new(2);
+        for path in ["/a", "/b", "/c"] {
+            recorder.record(request(path));
+        }
+        let paths: Vec<_> = recorder.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/b", "/c"]);
+    }
 }

@@ -26,10 +26,21 @@ use crate::{Error, synth};
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How to run a [`MockServer`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct MockConfig {
     api_key: Option<SecretString>,
     port: u16,
+    history: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            port: 0,
+            history: MockConfig::DEFAULT_HISTORY,
+        }
+    }
 }
 
 impl fmt::Debug for MockConfig {
@@ -37,11 +48,23 @@ impl fmt::Debug for MockConfig {
         f.debug_struct("MockConfig")
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("port", &self.port)
+            .field("history", &self.history)
             .finish()
     }
 }
 
 impl MockConfig {
+    /// How many requests are kept for [`MockServer::requests`] by default.
+    pub const DEFAULT_HISTORY: usize = 10_000;
+
+    /// Keep at most this many of the most recent requests (and their violations) for
+    /// [`MockServer::requests`] and [`MockServer::violations`]; older ones are dropped.
+    #[must_use]
+    pub fn history(mut self, requests: usize) -> Self {
+        self.history = requests;
+        self
+    }
+
     /// Accept only this API key for `apiKey` security schemes (a different key is answered
     /// with the spec's 403, or 401). Without it, any non-empty key is accepted.
     #[must_use]
@@ -135,7 +158,7 @@ impl MockServer {
             patterns: Patterns::default(),
             api_key: config.api_key,
             sensitive_headers,
-            recorder: Recorder::default(),
+            recorder: Recorder::new(config.history),
             script: Mutex::new(Script::default()),
         });
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
