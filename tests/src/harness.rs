@@ -122,24 +122,63 @@ pub mod support {
             result: Result<ResponseValue<ByteStream>, Error<E>>,
         ) -> Self {
             match result {
-                Ok(value) => {
+                Ok(value) => Self::from_stream_ok(value).await,
+                Err(error) => Self::from_error(error),
+            }
+        }
+
+        /// Classifies the result of a generated method whose error bodies are byte streams.
+        pub async fn from_result_stream_error<T: Serialize>(
+            result: Result<ResponseValue<T>, Error<ByteStream>>,
+        ) -> Self {
+            match result {
+                Ok(value) => Self::from_result::<T, ()>(Ok(value)),
+                Err(error) => Self::from_stream_error(error).await,
+            }
+        }
+
+        /// Classifies the result of a generated method whose success and error bodies are
+        /// byte streams.
+        pub async fn from_stream_result_stream_error(
+            result: Result<ResponseValue<ByteStream>, Error<ByteStream>>,
+        ) -> Self {
+            match result {
+                Ok(value) => Self::from_stream_ok(value).await,
+                Err(error) => Self::from_stream_error(error).await,
+            }
+        }
+
+        async fn from_stream_ok(value: ResponseValue<ByteStream>) -> Self {
+            let status = value.status().as_u16();
+            let headers = header_map(value.headers());
+            match text(value.into_inner()).await {
+                Ok(body) => Self::Ok {
+                    status,
+                    body,
+                    headers,
+                },
+                Err(e) => Self::Failed(e),
+            }
+        }
+
+        async fn from_stream_error(error: Error<ByteStream>) -> Self {
+            match error {
+                Error::ErrorResponse(value) => {
                     let status = value.status().as_u16();
                     let headers = header_map(value.headers());
-                    let mut stream = value.into_inner().into_inner();
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-                        match chunk {
-                            Ok(chunk) => bytes.extend_from_slice(&chunk),
-                            Err(e) => return Self::Failed(format!("reading the body: {e}")),
-                        }
-                    }
-                    Self::Ok {
-                        status,
-                        body: Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-                        headers,
+                    match text(value.into_inner()).await {
+                        Ok(body) => Self::ErrorResponse {
+                            status,
+                            body,
+                            headers,
+                        },
+                        Err(e) => Self::Failed(e),
                     }
                 }
-                Err(error) => Self::from_error(error),
+                Error::UnexpectedResponse(response) => Self::UnexpectedResponse {
+                    status: response.status().as_u16(),
+                },
+                other => Self::Failed(other.to_string()),
             }
         }
 
@@ -159,6 +198,17 @@ pub mod support {
                 other => Self::Failed(other.to_string()),
             }
         }
+    }
+
+    /// A streamed body, read whole, as a JSON string.
+    async fn text(body: ByteStream) -> Result<Value, String> {
+        let mut stream = body.into_inner();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+            let chunk = chunk.map_err(|e| format!("reading the body: {e}"))?;
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     fn header_map(headers: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {

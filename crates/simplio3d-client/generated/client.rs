@@ -179,7 +179,7 @@ The body is sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
     pub async fn create_session<'a>(
         &'a self,
         body: types::CreateSessionBody,
-    ) -> Result<ResponseValue<types::CreateSessionResponse>, Error<()>> {
+    ) -> Result<ResponseValue<types::CreateSessionResponse>, Error<ByteStream>> {
         let url = format!("{}/api/open-api/v1/auth/create-session", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -210,9 +210,9 @@ The body is sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-            403u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-            500u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+            400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+            500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -27,6 +27,12 @@ pub fn generate(spec: &Spec) -> Result<String> {
         }
     }
 
+    for op in &spec.operations {
+        if let Some(operation) = operation_mut(&mut openapi, &op.path, &op.method) {
+            expose_undescribed_error_bodies(operation);
+        }
+    }
+
     let mut generator = progenitor::Generator::new(&progenitor::GenerationSettings::default());
     let tokens = run_progenitor(&mut generator, &openapi)
         .map_err(|message| blame(spec, &openapi, message))?;
@@ -66,6 +72,43 @@ pub fn generate(spec: &Spec) -> Result<String> {
     }
 
     Ok(format!("{}{}", banner(spec), prettyplease::unparse(&file)))
+}
+
+/// When an operation's error responses (explicit 4xx/5xx statuses) all come without a body
+/// description, progenitor would drop their bodies unread (`ResponseValue<()>`). Vendors
+/// rarely document error bodies, yet send a message in them; so such bodies are offered as
+/// a `ByteStream` (`Error::ErrorResponse(ResponseValue<ByteStream>)`) that the caller may
+/// read, bounded, or drop. Only when *all* error responses lack content, so progenitor still
+/// sees one error type; never with a `default` response, which progenitor also treats as a
+/// success. The normalised document itself (mock, diff) is unchanged.
+fn expose_undescribed_error_bodies(operation: &mut openapiv3::Operation) {
+    let responses = &mut operation.responses;
+    if responses.default.is_some() {
+        return;
+    }
+    let is_error = |status: &openapiv3::StatusCode| match status {
+        openapiv3::StatusCode::Code(code) => *code >= 400,
+        openapiv3::StatusCode::Range(range) => *range >= 4,
+    };
+    let errors: Vec<_> = responses
+        .responses
+        .iter()
+        .filter(|(status, _)| is_error(status))
+        .collect();
+    let all_bare = !errors.is_empty()
+        && errors
+            .iter()
+            .all(|(_, response)| matches!(response, ReferenceOr::Item(r) if r.content.is_empty()));
+    if !all_bare {
+        return;
+    }
+    for (status, response) in responses.responses.iter_mut() {
+        if let (true, ReferenceOr::Item(response)) = (is_error(status), response) {
+            response
+                .content
+                .insert("*/*".to_owned(), openapiv3::MediaType::default());
+        }
+    }
 }
 
 fn banner(spec: &Spec) -> String {

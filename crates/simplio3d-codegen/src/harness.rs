@@ -11,7 +11,8 @@
 //! which must define:
 //! - `CallOutcome` with `CallOutcome::Failed(String)`,
 //!   `CallOutcome::from_result(Result<ResponseValue<T>, Error<E>>) -> CallOutcome`
-//!   (`T, E: Serialize`) and `async fn CallOutcome::from_stream_result(..)` for `ByteStream` bodies;
+//!   (`T, E: Serialize`), and async variants for `ByteStream` bodies (`from_stream_result`,
+//!   `from_result_stream_error`, `from_stream_result_stream_error`);
 //! - `fn arg<T: DeserializeOwned>(sample, location, name) -> Result<T, String>` (absent → JSON null),
 //!   `fn body<T>(sample) -> Result<T, String>`, `fn part<T>(sample, name) -> Result<T, String>`,
 //!   `fn file(sample, name) -> Result<Vec<u8>, String>`, `fn opt_file(..) -> Result<Option<Vec<u8>>, String>`,
@@ -277,10 +278,17 @@ fn operation_arm(
         args.push(pass);
     }
     let settle = match &sig.output {
-        ReturnType::Type(_, ty) if ok_is_byte_stream(ty) => {
-            quote! { support::CallOutcome::from_stream_result(result).await }
-        }
-        _ => quote! { support::CallOutcome::from_result(result) },
+        ReturnType::Type(_, ty) => match (ok_is_byte_stream(ty), err_is_byte_stream(ty)) {
+            (false, false) => quote! { support::CallOutcome::from_result(result) },
+            (true, false) => quote! { support::CallOutcome::from_stream_result(result).await },
+            (false, true) => {
+                quote! { support::CallOutcome::from_result_stream_error(result).await }
+            }
+            (true, true) => {
+                quote! { support::CallOutcome::from_stream_result_stream_error(result).await }
+            }
+        },
+        ReturnType::Default => quote! { support::CallOutcome::from_result(result) },
     };
     Ok(quote! {
         #name => {
@@ -408,6 +416,27 @@ fn option_inner(ty: &Type) -> Option<&Type> {
 
 fn vec_inner(ty: &Type) -> Option<&Type> {
     generic_arg(ty, "Vec")
+}
+
+/// `Result<_, Error<ByteStream>>`: error bodies are streams, not JSON.
+fn err_is_byte_stream(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last().filter(|l| l.ident == "Result") else {
+        return false;
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    args.args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)
+        .and_then(|error| generic_arg(error, "Error"))
+        .and_then(last_ident)
+        .is_some_and(|i| i == "ByteStream")
 }
 
 /// `Result<ResponseValue<ByteStream>, _>`: the success body is a stream, not JSON.

@@ -6,11 +6,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use backon::Retryable as _;
+use bytes::Bytes;
+use futures::{Stream, StreamExt as _};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret as _, SecretString};
 use simplio3d_client::types::{CreateSessionBody, CreateSessionResponse};
-use simplio3d_client::{Error as GeneratedError, ResponseValue};
+use simplio3d_client::{ByteStream, Error as GeneratedError, ResponseValue};
 use tokio::time::Instant;
 use tracing::{Instrument as _, field};
 use url::Url;
@@ -252,7 +254,7 @@ impl Simplio3d {
         Ok(Session::new(token, message.map(|m| self.scrub(&m))))
     }
 
-    async fn error_from(&self, error: GeneratedError<()>, started: Instant) -> Error {
+    async fn error_from(&self, error: GeneratedError<ByteStream>, started: Instant) -> Error {
         match error {
             GeneratedError::CommunicationError(e)
             | GeneratedError::InvalidUpgrade(e)
@@ -272,20 +274,16 @@ impl Simplio3d {
                 }
             }
             GeneratedError::ErrorResponse(response) => {
-                status_error(response.status(), response.headers(), None)
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.into_inner().into_inner();
+                let message = self.message_of(status, body).await;
+                status_error(status, &headers, message)
             }
             GeneratedError::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let message = if matches!(
-                    status,
-                    StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
-                ) {
-                    read_message(response).await.map(|m| self.scrub(&m))
-                } else {
-                    // Dropped unread: a hostile or broken server's body costs nothing.
-                    None
-                };
+                let message = self.message_of(status, response.bytes_stream()).await;
                 status_error(status, &headers, message)
             }
             GeneratedError::InvalidResponsePayload(_, e) => Error::Decode {
@@ -300,6 +298,22 @@ impl Simplio3d {
 
     /// Server-supplied text, shortened and with the API key removed (a hostile server
     /// could echo it back).
+    /// The server's `message` for a rejected request (400, 422), read from at most
+    /// [`MAX_ERROR_BODY_BYTES`]; other bodies are dropped unread, so a hostile or broken
+    /// server's body costs nothing.
+    async fn message_of<S>(&self, status: StatusCode, body: S) -> Option<String>
+    where
+        S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+    {
+        if !matches!(
+            status,
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+        ) {
+            return None;
+        }
+        read_message(body).await.map(|m| self.scrub(&m))
+    }
+
     fn scrub(&self, text: &str) -> String {
         let mut text = match text.char_indices().nth(MAX_MESSAGE_CHARS) {
             Some((cut, _)) => text[..cut].to_owned(),
@@ -332,16 +346,19 @@ fn status_error(status: StatusCode, headers: &HeaderMap, message: Option<String>
 
 /// The `message` of a JSON error body (`{"message": "..."}`, Laravel's shape), reading
 /// at most [`MAX_ERROR_BODY_BYTES`].
-async fn read_message(mut response: reqwest::Response) -> Option<String> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY_BYTES - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() == MAX_ERROR_BODY_BYTES {
+async fn read_message<S>(mut body: S) -> Option<String>
+where
+    S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    let mut read = Vec::new();
+    while let Some(Ok(chunk)) = body.next().await {
+        let room = MAX_ERROR_BODY_BYTES - read.len();
+        read.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if read.len() == MAX_ERROR_BODY_BYTES {
             return None; // too large to be a message; not worth parsing a prefix
         }
     }
-    let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&read).ok()?;
     value.get("message")?.as_str().map(str::to_owned)
 }
 
