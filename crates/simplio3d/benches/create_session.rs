@@ -371,7 +371,47 @@ fn side_by_side() {
     }
 }
 
+/// `BENCH_PROFILE=<client> BENCH_CALLS=<n>`: only `n` sequential calls of one client
+/// (`wrapper`, `generated` or `raw_reqwest`), for an instruction-counting profiler:
+/// `valgrind --tool=callgrind` counts are repeatable on a busy machine where timings are
+/// not. Run it for two values of `n`; the difference divided by the difference in `n` is
+/// the cost of one call, start-up excluded.
+fn profile(client: &str, calls: usize) {
+    let addr = start_server();
+    let runtime = runtime();
+    let wrapper = wrapper(addr);
+    let raw = Raw::new(addr);
+    runtime.block_on(async {
+        for _ in 0..calls {
+            match client {
+                "wrapper" => drop(
+                    wrapper
+                        .create_session("edcfrt", "shop.example.com")
+                        .await
+                        .unwrap(),
+                ),
+                "generated" => {
+                    let body = CreateSessionBody::new("edcfrt".into(), "shop.example.com".into());
+                    drop(wrapper.generated().create_session(body).await.unwrap());
+                }
+                "raw_reqwest" => drop(
+                    raw.create_session("edcfrt", "shop.example.com")
+                        .await
+                        .unwrap(),
+                ),
+                other => panic!(
+                    "BENCH_PROFILE: unknown client {other:?} (wrapper, generated, raw_reqwest)"
+                ),
+            }
+        }
+    });
+    println!("{client}: {calls} calls");
+}
+
 fn main() {
+    if let Ok(client) = std::env::var("BENCH_PROFILE") {
+        return profile(&client, env_or("BENCH_CALLS", 1000));
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     // `cargo test --benches` runs benches in test mode: skip the long side-by-side then.

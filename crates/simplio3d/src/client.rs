@@ -251,7 +251,7 @@ impl Simplio3d {
             status,
             reason: e.to_string(),
         })?;
-        Ok(Session::new(token, message.map(|m| self.scrub(&m))))
+        Ok(Session::new(token, message.map(|m| self.scrub(m))))
     }
 
     async fn error_from(&self, error: GeneratedError<ByteStream>, started: Instant) -> Error {
@@ -288,7 +288,7 @@ impl Simplio3d {
             }
             GeneratedError::InvalidResponsePayload(_, e) => Error::Decode {
                 status: StatusCode::OK,
-                reason: self.scrub(&e.to_string()),
+                reason: self.scrub(e.to_string()),
             },
             GeneratedError::InvalidRequest(reason) | GeneratedError::Custom(reason) => {
                 Error::Client { reason }
@@ -296,8 +296,6 @@ impl Simplio3d {
         }
     }
 
-    /// Server-supplied text, shortened and with the API key removed (a hostile server
-    /// could echo it back).
     /// The server's `message` for a rejected request (400, 422), read from at most
     /// [`MAX_ERROR_BODY_BYTES`]; other bodies are dropped unread, so a hostile or broken
     /// server's body costs nothing.
@@ -311,17 +309,22 @@ impl Simplio3d {
         ) {
             return None;
         }
-        read_message(body).await.map(|m| self.scrub(&m))
+        read_message(body).await.map(|m| self.scrub(m))
     }
 
-    fn scrub(&self, text: &str) -> String {
-        let mut text = match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-            Some((cut, _)) => text[..cut].to_owned(),
-            None => text.to_owned(),
-        };
+    /// Server-supplied text made safe to keep: the API key removed (a hostile server
+    /// could echo it back), then shortened to [`MAX_MESSAGE_CHARS`]. In that order, so that
+    /// a key straddling the cut cannot leave a prefix behind.
+    fn scrub(&self, mut text: String) -> String {
         let key = self.inner.api_key.expose_secret();
-        if !key.is_empty() && text.len() >= key.len() && text.contains(key) {
+        if !key.is_empty() && memchr::memmem::find(text.as_bytes(), key.as_bytes()).is_some() {
             text = text.replace(key, "[REDACTED]");
+        }
+        // Fewer bytes than the limit means fewer chars: no need to count them.
+        if text.len() > MAX_MESSAGE_CHARS {
+            if let Some((cut, _)) = text.char_indices().nth(MAX_MESSAGE_CHARS) {
+                text.truncate(cut);
+            }
         }
         text
     }
@@ -378,4 +381,34 @@ fn find_source<'e, T: std::error::Error + 'static>(
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(key: &str) -> Simplio3d {
+        Simplio3d::builder().api_key(key).build().unwrap()
+    }
+
+    #[test]
+    fn scrub_redacts_the_key_then_shortens() {
+        let key = "k3y-0123456789abcdef";
+        let client = client(key);
+        assert_eq!(
+            client.scrub(format!("bad key {key}, see {key}")),
+            "bad key [REDACTED], see [REDACTED]"
+        );
+        // A key straddling the cut leaves no prefix behind.
+        let straddling = format!("{}{key}", "é".repeat(MAX_MESSAGE_CHARS - 4));
+        let scrubbed = client.scrub(straddling);
+        assert!(!scrubbed.contains("k3y-"), "{scrubbed}");
+        assert_eq!(scrubbed.chars().count(), MAX_MESSAGE_CHARS);
+        // Multi-byte text is cut on a char boundary, short text is kept whole.
+        assert_eq!(client.scrub("é".repeat(600)), "é".repeat(MAX_MESSAGE_CHARS));
+        assert_eq!(
+            client.scrub("Login Successful.".into()),
+            "Login Successful."
+        );
+    }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -119,21 +120,29 @@ impl fmt::Display for SessionToken {
 
 /// The `exp` claim of a JWT (`header.payload.signature`), **not verified**.
 fn jwt_expiry(token: &str) -> Option<SystemTime> {
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    let (_header, rest) = token.split_once('.')?;
+    let (payload, signature) = rest.split_once('.')?;
+    if signature.contains('.') {
         return None;
     }
     // RFC 7515 says unpadded base64url; tolerate padding from lenient issuers.
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let payload = payload.trim_end_matches('=').as_bytes();
+    // Session payloads are a few claims: decode on the stack, not in a fresh `Vec`.
+    let mut stack = [0u8; 384];
+    let mut heap = Vec::new();
+    let decoded = if payload.len() / 4 * 3 + 3 <= stack.len() {
+        let length = URL_SAFE_NO_PAD.decode_slice(payload, &mut stack).ok()?;
+        &stack[..length]
+    } else {
+        URL_SAFE_NO_PAD.decode_vec(payload, &mut heap).ok()?;
+        &heap[..]
+    };
     // Only `exp` is read; a typed struct skips the other claims without building a map.
     #[derive(serde::Deserialize)]
     struct Claims {
         exp: Option<f64>,
     }
-    let exp = serde_json::from_slice::<Claims>(&bytes).ok()?.exp?;
+    let exp = serde_json::from_slice::<Claims>(decoded).ok()?.exp?;
     if !exp.is_finite() || !(0.0..=1e11).contains(&exp) {
         return None;
     }
@@ -145,7 +154,7 @@ mod tests {
     use super::*;
 
     fn jwt(payload: &str) -> String {
-        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let enc = |s: &str| URL_SAFE_NO_PAD.encode(s);
         format!(
             "{}.{}.c2ln",
             enc(r#"{"alg":"HS256","typ":"JWT"}"#),
@@ -164,6 +173,30 @@ mod tests {
             Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))
         );
         assert!(session.expires_in().unwrap() > Duration::ZERO);
+    }
+
+    #[test]
+    fn long_and_padded_payloads_are_read_too() {
+        let claims = format!(r#"{{"sub":"{}","exp":2000000000}}"#, "x".repeat(2000));
+        let long = jwt(&claims);
+        assert_eq!(
+            jwt_expiry(&long),
+            Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))
+        );
+        // Every payload length around the stack buffer's edge.
+        for extra in 350..420 {
+            let claims = format!(r#"{{"sub":"{}","exp":7}}"#, "y".repeat(extra));
+            assert_eq!(
+                jwt_expiry(&jwt(&claims)),
+                Some(UNIX_EPOCH + Duration::from_secs(7)),
+                "{extra}"
+            );
+        }
+        let padded = format!("e30.{}==.c2ln", URL_SAFE_NO_PAD.encode(r#"{"exp":12}"#));
+        assert_eq!(
+            jwt_expiry(&padded),
+            Some(UNIX_EPOCH + Duration::from_secs(12))
+        );
     }
 
     #[test]

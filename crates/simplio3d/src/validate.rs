@@ -11,6 +11,24 @@ const MAX_DOMAIN_LEN: usize = 253;
 const MAX_LABEL_LEN: usize = 63;
 
 pub(crate) fn configurator_id(id: &str) -> Result<(), Error> {
+    if is_plain_configurator_id(id) {
+        return Ok(());
+    }
+    explain_configurator_id(id)
+}
+
+/// The common case in one pass: visible ASCII and inner spaces, nothing at the ends to
+/// trim. Anything else goes to [`explain_configurator_id`], which decides and explains.
+fn is_plain_configurator_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    matches!((bytes.first(), bytes.last()), (Some(first), Some(last)) if *first != b' ' && *last != b' ')
+        && bytes.len() <= MAX_CONFIGURATOR_ID_LEN
+        && bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+}
+
+/// The full checks, in the order their messages make sense; `Ok` only for ids that are
+/// valid but not plain ASCII.
+fn explain_configurator_id(id: &str) -> Result<(), Error> {
     const FIELD: &str = "configurator_id";
     if id.trim().is_empty() {
         return Err(Error::invalid(FIELD, "must not be empty"));
@@ -43,6 +61,42 @@ pub(crate) fn configurator_id(id: &str) -> Result<(), Error> {
 /// dropping a scheme, port or path could hide a misconfiguration. The error suggests
 /// the host name to pass instead.
 pub(crate) fn domain_name(domain: &str) -> Result<(), Error> {
+    if is_host_name(domain) {
+        return Ok(());
+    }
+    explain_domain_name(domain)
+}
+
+/// Whether `domain` is a valid host name, in one pass over its bytes: this runs on every
+/// call, so the valid case costs a few instructions a byte. [`explain_domain_name`] says
+/// what is wrong with the rest; a test checks the two agree.
+fn is_host_name(domain: &str) -> bool {
+    let bytes = domain.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_DOMAIN_LEN {
+        return false;
+    }
+    let mut label_len = 0;
+    let mut previous = b'.';
+    for &byte in bytes {
+        match byte {
+            b'.' if label_len == 0 || previous == b'-' => return false,
+            b'.' => label_len = 0,
+            b'-' if label_len == 0 => return false,
+            b'-' => label_len += 1,
+            b if b.is_ascii_alphanumeric() => label_len += 1,
+            _ => return false,
+        }
+        if label_len > MAX_LABEL_LEN {
+            return false;
+        }
+        previous = byte;
+    }
+    label_len > 0 && previous != b'-'
+}
+
+/// The full checks, in the order that gives the most helpful message (a URL gets a hint
+/// with its host); the reference that [`is_host_name`] must agree with.
+fn explain_domain_name(domain: &str) -> Result<(), Error> {
     const FIELD: &str = "domain_name";
     let refuse = |reason: String| Err(Error::invalid(FIELD, reason));
 
@@ -188,6 +242,60 @@ mod tests {
         assert!(reason(domain_name(&long_label)).contains("at most 63"));
         let too_long = format!("{}.com", vec!["a".repeat(60); 5].join("."));
         assert!(reason(domain_name(&too_long)).contains("at most 253"));
+    }
+
+    /// The one-pass checks and the explaining checks must agree on every input: a
+    /// generated corpus of near-miss names (each byte class at each position) plus edges.
+    #[test]
+    fn fast_and_full_checks_agree() {
+        let alphabet = [
+            "a", "Z", "0", "-", ".", "_", " ", "\t", "/", ":", "@", "é", "\u{85}", "://",
+        ];
+        let mut inputs: Vec<String> = vec![
+            String::new(),
+            "a".repeat(63),
+            "a".repeat(64),
+            format!("{0}.{0}.{0}.{1}", "a".repeat(63), "b".repeat(61)),
+            format!("{0}.{0}.{0}.{1}", "a".repeat(63), "b".repeat(62)),
+        ];
+        for base in ["shop.example.com", "a.b", "x"] {
+            for position in 0..=base.len() {
+                for piece in alphabet {
+                    let mut inserted = base.to_owned();
+                    inserted.insert_str(position, piece);
+                    inputs.push(inserted);
+                    if position < base.len() {
+                        let mut replaced = base.to_owned();
+                        replaced.replace_range(position..position + 1, piece);
+                        inputs.push(replaced);
+                    }
+                }
+            }
+        }
+        for piece_a in alphabet {
+            for piece_b in alphabet {
+                inputs.push(format!("{piece_a}{piece_b}"));
+                inputs.push(format!("{piece_a}x{piece_b}"));
+            }
+        }
+        for input in &inputs {
+            assert_eq!(
+                is_host_name(input),
+                explain_domain_name(input).is_ok(),
+                "domain {input:?}"
+            );
+            // Valid ids that are not plain ASCII are only accepted by the full checks.
+            if is_plain_configurator_id(input) {
+                assert!(explain_configurator_id(input).is_ok(), "id {input:?}");
+            }
+            if input.is_ascii() {
+                assert_eq!(
+                    is_plain_configurator_id(input),
+                    explain_configurator_id(input).is_ok(),
+                    "id {input:?}"
+                );
+            }
+        }
     }
 
     #[test]
