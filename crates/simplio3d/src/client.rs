@@ -321,10 +321,10 @@ impl Simplio3d {
             text = text.replace(key, "[REDACTED]");
         }
         // Fewer bytes than the limit means fewer chars: no need to count them.
-        if text.len() > MAX_MESSAGE_CHARS {
-            if let Some((cut, _)) = text.char_indices().nth(MAX_MESSAGE_CHARS) {
-                text.truncate(cut);
-            }
+        if text.len() > MAX_MESSAGE_CHARS
+            && let Some((cut, _)) = text.char_indices().nth(MAX_MESSAGE_CHARS)
+        {
+            text.truncate(cut);
         }
         text
     }
