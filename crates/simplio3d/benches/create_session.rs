@@ -203,12 +203,20 @@ criterion_group!(benches, sequential);
 struct Tally {
     latencies: Vec<Duration>,
     elapsed: Duration,
+    /// CPU time of the client thread (the current-thread runtime runs every task on it).
+    cpu: Duration,
 }
 
 impl Tally {
     fn absorb(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);
         self.elapsed += other.elapsed;
+        self.cpu += other.cpu;
+    }
+    /// Client CPU per call: what bounds throughput when the client core is saturated,
+    /// and, unlike wall time, not inflated when another process takes the core.
+    fn cpu_per_call(&self) -> Duration {
+        self.cpu / u32::try_from(self.latencies.len().max(1)).unwrap_or(u32::MAX)
     }
     fn throughput(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
@@ -228,6 +236,7 @@ where
 {
     let until = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
+    let cpu_started = cpu_time::ThreadTime::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let call = call.clone();
@@ -246,6 +255,7 @@ where
         tally.latencies.extend(task.await.unwrap());
     }
     tally.elapsed += started.elapsed();
+    tally.cpu += cpu_started.elapsed();
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -310,6 +320,7 @@ fn side_by_side() {
     };
     let mut tallies = [Tally::default(), Tally::default(), Tally::default()];
     let (mut wrapper_ratios, mut generated_ratios) = (Vec::new(), Vec::new());
+    let (mut wrapper_cpu_ratios, mut generated_cpu_ratios) = (Vec::new(), Vec::new());
     runtime.block_on(async {
         // Warm the connection pools.
         load(
@@ -335,6 +346,9 @@ fn side_by_side() {
             let raw_throughput = round_tallies[2].throughput();
             wrapper_ratios.push(round_tallies[0].throughput() / raw_throughput);
             generated_ratios.push(round_tallies[1].throughput() / raw_throughput);
+            let raw_cpu = round_tallies[2].cpu_per_call().as_secs_f64();
+            wrapper_cpu_ratios.push(raw_cpu / round_tallies[0].cpu_per_call().as_secs_f64());
+            generated_cpu_ratios.push(raw_cpu / round_tallies[1].cpu_per_call().as_secs_f64());
             for (total, round) in tallies.iter_mut().zip(round_tallies) {
                 total.absorb(round);
             }
@@ -344,8 +358,8 @@ fn side_by_side() {
         "\nside-by-side: {rounds} rotating rounds of {seconds} s each, concurrency {concurrency}, one current-thread client runtime"
     );
     println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10}",
-        "client", "requests", "req/s", "p50", "p99"
+        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "client", "requests", "req/s", "p50", "p99", "cpu/call"
     );
     for (name, tally) in ["wrapper", "generated", "raw_reqwest"]
         .into_iter()
@@ -353,14 +367,20 @@ fn side_by_side() {
     {
         let (p50, p99) = (tally.percentile(0.50), tally.percentile(0.99));
         println!(
-            "{name:<12} {:>10} {:>10.0} {:>10.1?} {:>10.1?}",
+            "{name:<12} {:>10} {:>10.0} {:>10.1?} {:>10.1?} {:>12.2?}",
             tally.latencies.len(),
             tally.throughput(),
             p50,
-            p99
+            p99,
+            tally.cpu_per_call()
         );
     }
-    for (name, mut ratios) in [("wrapper", wrapper_ratios), ("generated", generated_ratios)] {
+    for (name, mut ratios) in [
+        ("wrapper", wrapper_ratios),
+        ("generated", generated_ratios),
+        ("wrapper (cpu-bound)", wrapper_cpu_ratios),
+        ("generated (cpu-bound)", generated_cpu_ratios),
+    ] {
         ratios.sort_by(f64::total_cmp);
         println!(
             "{name}/raw throughput ratio: median of rounds {:.3} (quartiles {:.3}..{:.3})",
@@ -406,6 +426,13 @@ fn profile(client: &str, calls: usize) {
         }
     });
     println!("{client}: {calls} calls");
+    let body = CreateSessionBody::new("edcfrt".into(), "shop.example.com".into());
+    println!(
+        "future sizes: wrapper {} B, generated {} B, raw {} B",
+        std::mem::size_of_val(&wrapper.create_session("a", "b")),
+        std::mem::size_of_val(&wrapper.generated().create_session(body)),
+        std::mem::size_of_val(&raw.create_session("a", "b")),
+    );
 }
 
 fn main() {
