@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use simplio3d_client::types::CreateSessionBody;
 use simplio3d_tests::fixtures::{
-    multipart_uploads as uploads, odd_property_names as odd, vendor_future,
+    multipart_refs as refs, multipart_uploads as uploads, odd_property_names as odd, vendor_future,
 };
 use uploads::multipart::FilePart;
 
@@ -264,5 +264,44 @@ async fn an_invalid_part_content_type_is_an_error_naming_the_part() {
     assert!(
         message.contains("texture") && message.contains("not a mime type"),
         "{message}"
+    );
+}
+
+/// A part `$ref`ing a binary component, an array of them, or `allOf: [{$ref: Binary}]` is a
+/// file part; enums and objects behind a `$ref` keep typify's type (and its sanitised name).
+#[tokio::test]
+async fn referenced_files_travel_as_file_parts() {
+    let server = CaptureServer::start(201, "").await;
+    let client = refs::Client::new(&server.url());
+    let body = refs::types::UploadModelBody {
+        model: refs::multipart::FilePart::bytes(&b"glb"[..]).file_name("m.glb"),
+        scans: Some(vec![
+            refs::multipart::FilePart::bytes(&b"s1"[..]).file_name("1.jpg"),
+            refs::multipart::FilePart::bytes(&b"s2"[..]),
+        ]),
+        label: Some("Chair".into()),
+        format: refs::types::X3dModel::Gltf,
+        owner: Some(refs::types::Self_ {
+            owner: Some("ann".into()),
+        }),
+        size: Some(refs::types::Größe::M),
+    };
+    client.upload_model(body).await.expect("201 is a success");
+    assert_eq!(
+        server.single().parts().await,
+        [
+            file("model", "m.glb", "application/octet-stream", b"glb"),
+            file("scans", "1.jpg", "image/jpeg", b"s1"),
+            file("scans", "scans", "image/jpeg", b"s2"),
+            text("label", "Chair"),
+            text("format", "gltf"),
+            Part {
+                name: "owner".into(),
+                file_name: None,
+                content_type: Some("application/json".into()),
+                data: Bytes::from_static(br#"{"owner":"ann"}"#),
+            },
+            text("size", "m"),
+        ]
     );
 }
