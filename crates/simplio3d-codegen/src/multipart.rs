@@ -9,13 +9,16 @@
 //! `emit` then splices the body into the method progenitor generated for the operation
 //! without its body, so paths, queries, headers, responses and hooks stay progenitor's.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::load::Operation;
 use crate::normalise::resolve;
 use crate::{Error, Result, naming, pointer};
+
+mod classify;
+mod tokens;
+
+pub(crate) use classify::{Classified, classify};
 
 /// How a property travels as a part.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,130 +41,6 @@ pub(crate) enum Scalar {
     F32,
     F64,
     Bool,
-}
-
-pub(crate) enum Classified {
-    Kind(FieldKind),
-    /// The schema needs a generated type: hoist it.
-    NeedsType,
-    /// An array whose inline items need a generated type: hoist the items.
-    ItemsNeedType,
-}
-
-/// How the property `schema` travels. A `$ref` is classified by the shape of its target:
-/// a reference to a binary string or an array of them is a file part like an inline one;
-/// only what needs a generated type (enums, objects, compositions) keeps the component's
-/// typify type.
-pub(crate) fn classify(doc: &Value, schema: &Value) -> Classified {
-    classify_at(doc, schema, 0)
-}
-
-/// `$ref` chains are bounded by `resolve`; `allOf: [X]` wrappers by `depth`.
-fn classify_at(doc: &Value, schema: &Value, depth: usize) -> Classified {
-    if depth > 32 {
-        return Classified::NeedsType;
-    }
-    let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
-        return shape(doc, schema, depth);
-    };
-    let target = resolve(doc, schema);
-    if target.is_null() {
-        // Dangling or cyclic: nothing to send; `analyse` reports the property.
-        return Classified::NeedsType;
-    }
-    match shape(doc, target, depth + 1) {
-        Classified::Kind(kind) => Classified::Kind(kind),
-        // A component that needs a type has one: typify's, named after the component.
-        _ => match reference.strip_prefix("#/components/schemas/") {
-            Some(name) => Classified::Kind(FieldKind::Typed(naming::type_name(name))),
-            None => Classified::NeedsType,
-        },
-    }
-}
-
-/// Classifies an inline schema (not a `$ref`) by its shape.
-fn shape(doc: &Value, schema: &Value, depth: usize) -> Classified {
-    if let Some(inner) = singleton_composition(schema) {
-        // `allOf: [{$ref: Binary}]` is how a described reference is often written. A wrapper
-        // cannot have its items hoisted, so anything but a part kind hoists the wrapper.
-        return match classify_at(doc, inner, depth + 1) {
-            Classified::Kind(kind) => Classified::Kind(kind),
-            _ => Classified::NeedsType,
-        };
-    }
-    if is_binary(schema) {
-        return Classified::Kind(FieldKind::File);
-    }
-    if schema.get("enum").is_some() {
-        return Classified::NeedsType;
-    }
-    let format = schema.get("format").and_then(Value::as_str);
-    let scalar = match schema.get("type").and_then(Value::as_str) {
-        Some("string") => Some(Scalar::String),
-        Some("integer") if format == Some("int32") => Some(Scalar::I32),
-        Some("integer") => Some(Scalar::I64),
-        Some("number") if format == Some("float") => Some(Scalar::F32),
-        Some("number") => Some(Scalar::F64),
-        Some("boolean") => Some(Scalar::Bool),
-        Some("array") => {
-            let items = schema.get("items").unwrap_or(&Value::Null);
-            return match classify_at(doc, items, depth + 1) {
-                Classified::Kind(FieldKind::List(_)) | Classified::ItemsNeedType => {
-                    Classified::NeedsType
-                }
-                Classified::Kind(kind) => Classified::Kind(FieldKind::List(Box::new(kind))),
-                Classified::NeedsType if items.is_object() => Classified::ItemsNeedType,
-                Classified::NeedsType => Classified::NeedsType,
-            };
-        }
-        _ => None,
-    };
-    match scalar {
-        Some(s) if !has_composition(schema) => Classified::Kind(FieldKind::Text(s)),
-        _ => Classified::NeedsType,
-    }
-}
-
-/// The one subschema of `allOf`/`oneOf`/`anyOf: [X]` when the schema adds nothing else
-/// that shapes the value (descriptions and other annotations may sit beside it).
-fn singleton_composition(schema: &Value) -> Option<&Value> {
-    const ANNOTATIONS: &[&str] = &[
-        "description",
-        "title",
-        "nullable",
-        "readOnly",
-        "writeOnly",
-        "deprecated",
-        "example",
-        "externalDocs",
-        "default",
-    ];
-    let object = schema.as_object()?;
-    let mut compositions = ["allOf", "oneOf", "anyOf"]
-        .iter()
-        .filter_map(|k| object.get(*k).map(|v| (*k, v)));
-    let (key, list) = compositions.next()?;
-    if compositions.next().is_some() {
-        return None;
-    }
-    let [inner] = list.as_array()?.as_slice() else {
-        return None;
-    };
-    let only_annotations = object
-        .keys()
-        .all(|k| k == key || k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()));
-    only_annotations.then_some(inner)
-}
-
-fn is_binary(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("string")
-        && schema.get("format").and_then(Value::as_str) == Some("binary")
-}
-
-fn has_composition(schema: &Value) -> bool {
-    ["allOf", "oneOf", "anyOf", "properties"]
-        .iter()
-        .any(|k| schema.get(*k).is_some())
 }
 
 /// The essence of a media type key is `multipart/form-data`.
@@ -346,137 +225,6 @@ impl MultipartOp {
             }
         }
         self.fields.iter().filter_map(|f| typed(&f.kind)).collect()
-    }
-
-    /// The body struct and its encoder, to be placed in `mod types`.
-    pub(crate) fn body_tokens(&self) -> TokenStream {
-        let ty = format_ident!("{}", self.body_type);
-        let derive = if self.has_files() {
-            quote!(#[derive(Debug)])
-        } else {
-            quote!(#[derive(Clone, Debug)])
-        };
-        let doc = format!(
-            "The `multipart/form-data` body of {}.\n\nEach field is one part; optional fields are omitted when `None`.",
-            self.summary
-        );
-        let decls = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let base = rust_type(&f.kind);
-            let ty = if f.required {
-                base
-            } else {
-                quote!(::std::option::Option<#base>)
-            };
-            let mut text = f.doc.clone().unwrap_or_default();
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&format!(
-                "Part `{}`{}.",
-                f.wire,
-                if f.required { "" } else { " (optional)" }
-            ));
-            quote! { #[doc = #text] pub #ident: #ty, }
-        });
-        let parts = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let put = encode(&f.kind, &f.wire, f.content_type.as_deref(), quote!(value));
-            if f.required {
-                quote! { { let value = self.#ident; #put } }
-            } else {
-                quote! { if let ::std::option::Option::Some(value) = self.#ident { #put } }
-            }
-        });
-        let required: Vec<_> = self.fields.iter().filter(|f| f.required).collect();
-        let new_params = required.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let ty = rust_type(&f.kind);
-            quote!(#ident: #ty)
-        });
-        let new_fields = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            if f.required {
-                quote!(#ident,)
-            } else {
-                quote!(#ident: ::std::option::Option::None,)
-            }
-        });
-        quote! {
-            #[doc = #doc]
-            #derive
-            pub struct #ty { #(#decls)* }
-
-            impl #ty {
-                /// A body with the required parts; optional parts start as `None`.
-                pub fn new(#(#new_params),*) -> Self {
-                    Self { #(#new_fields)* }
-                }
-
-                /// Encodes this body as RFC 7578 `multipart/form-data`.
-                pub fn into_multipart(self) -> ::std::result::Result<reqwest::multipart::Form, super::multipart::MultipartError> {
-                    #[allow(unused_mut)]
-                    let mut form = reqwest::multipart::Form::new();
-                    #(#parts)*
-                    ::std::result::Result::Ok(form)
-                }
-            }
-
-            impl super::multipart::MultipartBody for #ty {
-                fn into_form(self) -> ::std::result::Result<::std::option::Option<reqwest::multipart::Form>, super::multipart::MultipartError> {
-                    self.into_multipart().map(::std::option::Option::Some)
-                }
-            }
-        }
-    }
-}
-
-fn rust_type(kind: &FieldKind) -> TokenStream {
-    match kind {
-        FieldKind::Text(Scalar::String) => quote!(::std::string::String),
-        FieldKind::Text(Scalar::I32) => quote!(i32),
-        FieldKind::Text(Scalar::I64) => quote!(i64),
-        FieldKind::Text(Scalar::F32) => quote!(f32),
-        FieldKind::Text(Scalar::F64) => quote!(f64),
-        FieldKind::Text(Scalar::Bool) => quote!(bool),
-        FieldKind::File => quote!(super::multipart::FilePart),
-        FieldKind::Typed(name) => {
-            let ident = format_ident!("{}", name);
-            quote!(#ident)
-        }
-        FieldKind::List(inner) => {
-            let inner = rust_type(inner);
-            quote!(::std::vec::Vec<#inner>)
-        }
-    }
-}
-
-/// Statements that add `value` (of `kind`) to `form` as part(s) named `wire`.
-fn encode(
-    kind: &FieldKind,
-    wire: &str,
-    content_type: Option<&str>,
-    value: TokenStream,
-) -> TokenStream {
-    let ct = match content_type {
-        Some(ct) => quote!(::std::option::Option::Some(#ct)),
-        None => quote!(::std::option::Option::None),
-    };
-    match kind {
-        FieldKind::Text(Scalar::String) => {
-            quote! { form = super::multipart::text(form, #wire, #value, #ct)?; }
-        }
-        FieldKind::Text(_) => {
-            quote! { form = super::multipart::text(form, #wire, #value.to_string(), #ct)?; }
-        }
-        FieldKind::File => quote! { form = super::multipart::file(form, #wire, #value, #ct)?; },
-        FieldKind::Typed(_) => {
-            quote! { form = super::multipart::serialized(form, #wire, &#value, #ct)?; }
-        }
-        FieldKind::List(inner) => {
-            let each = encode(inner, wire, content_type, quote!(item));
-            quote! { for item in #value { #each } }
-        }
     }
 }
 
