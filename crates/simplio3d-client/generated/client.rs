@@ -175,7 +175,7 @@ Sends a `POST` request to `/api/open-api/v1/auth/create-session`
 */
     /**
 
-The body is sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
+`body`: the request body, sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
     pub async fn create_session<'a>(
         &'a self,
         body: types::CreateSessionBody,

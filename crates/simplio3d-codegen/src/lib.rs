@@ -25,6 +25,7 @@ mod multipart;
 mod naming;
 mod normalise;
 mod pointer;
+mod splice;
 
 pub use emit::generate;
 pub use error::Error;

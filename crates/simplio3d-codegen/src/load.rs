@@ -103,6 +103,8 @@ pub struct Spec {
     pub spec_sha256: String,
     /// Name and sha256 of the overlay, when one was applied.
     pub overlay: Option<(String, String)>,
+    /// Operation pointer → the name `normalise` reserved for its multipart body type.
+    pub(crate) multipart_bodies: std::collections::BTreeMap<String, String>,
 }
 
 /// Loads `spec`, applies `overlay` (strict), and normalises the result.
@@ -120,6 +122,7 @@ pub fn load(spec: &Source, overlay: Option<&Source>) -> Result<Spec> {
         spec_name: spec.name.clone(),
         spec_sha256: spec.sha256(),
         overlay: overlay.map(|o| (o.name.clone(), o.sha256())),
+        multipart_bodies: normalised.multipart_bodies,
     })
 }
 

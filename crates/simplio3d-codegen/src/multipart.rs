@@ -85,21 +85,21 @@ pub(crate) fn body_schema_pointer(doc: &Value, op_ptr: &str) -> Option<String> {
     )
 }
 
-/// `types::<name>` of an operation's multipart body: the schema's `title`, else `<Op>Body`.
-pub(crate) fn body_type_name(doc: &Value, body_ptr: &str, op: &Operation) -> String {
-    let title = doc
-        .pointer(&format!("{body_ptr}/title"))
-        .and_then(Value::as_str);
-    // A `$ref`'d body's component already names a typify type; ours must differ.
-    let is_component = body_ptr.starts_with("/components/schemas/");
-    match title {
-        Some(t) if !is_component => naming::type_name(t),
-        _ => format!("{}Body", naming::type_name(&op.name)),
+/// The `title` of an operation's multipart body schema at `body_ptr`, when it names the
+/// body type: an inline schema's title does; a `$ref`'d component already names a typify
+/// type (its key), so ours must differ from it and is `<Op>Body`.
+pub(crate) fn body_title<'a>(doc: &'a Value, body_ptr: &str) -> Option<&'a str> {
+    if body_ptr.starts_with("/components/schemas/") {
+        return None;
     }
+    doc.pointer(&format!("{body_ptr}/title"))
+        .and_then(Value::as_str)
 }
 
 struct Field {
     ident: String,
+    /// `#/…/properties/<wire>`, for errors.
+    pointer: String,
     wire: String,
     doc: Option<String>,
     required: bool,
@@ -110,19 +110,24 @@ struct Field {
 /// A multipart operation, analysed.
 pub(crate) struct MultipartOp {
     pub(crate) method_name: String,
+    /// `METHOD /path`, for errors.
+    pub(crate) label: String,
+    /// The body type's name, as `normalise` reserved it.
     pub(crate) body_type: String,
+    /// Where the body type's name comes from (its `title`, else the schema), for errors.
+    pub(crate) name_pointer: String,
     pub(crate) required: bool,
     fields: Vec<Field>,
     summary: String,
 }
 
 impl MultipartOp {
-    /// `Ok(None)` when the operation has no multipart body.
-    pub(crate) fn analyse(doc: &Value, op: &Operation) -> Result<Option<Self>> {
+    /// Analyses the multipart body of `op`, whose type `normalise` named `body_type`.
+    pub(crate) fn analyse(doc: &Value, op: &Operation, body_type: &str) -> Result<Self> {
         let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
-        let Some((body_ptr, key)) = media_type_key(doc, &op_ptr) else {
-            return Ok(None);
-        };
+        let (body_ptr, key) = media_type_key(doc, &op_ptr).ok_or_else(|| {
+            Error::Internal(format!("{}: the multipart body has gone", op.label()))
+        })?;
         let unsupported = |ptr: &str, message: String| Error::Unsupported {
             operation: op.label(),
             pointer: format!("#{ptr}"),
@@ -186,6 +191,7 @@ impl MultipartOp {
                 .map(str::to_owned);
             fields.push(Field {
                 ident,
+                pointer: format!("#{prop_ptr}"),
                 wire: wire.clone(),
                 doc: doc_text,
                 required: required.contains(&wire.as_str()),
@@ -195,13 +201,19 @@ impl MultipartOp {
         }
         let body_required =
             doc.pointer(&format!("{body_ptr}/required")) == Some(&Value::Bool(true));
-        Ok(Some(Self {
+        let name_pointer = match body_title(doc, &schema_ptr) {
+            Some(_) => format!("#{schema_ptr}/title"),
+            None => format!("#{schema_ptr}"),
+        };
+        Ok(Self {
             method_name: op.name.clone(),
-            body_type: body_type_name(doc, &schema_ptr, op),
+            label: op.label(),
+            body_type: body_type.to_owned(),
+            name_pointer,
             required: body_required,
             fields,
             summary: format!("`{}` (`{}`)", op.name, op.label()),
-        }))
+        })
     }
 
     pub(crate) fn has_files(&self) -> bool {
@@ -215,8 +227,9 @@ impl MultipartOp {
         self.fields.iter().any(|f| files(&f.kind))
     }
 
-    /// Names of generated types the body refers to (checked against typify's output).
-    pub(crate) fn referenced_types(&self) -> Vec<&str> {
+    /// `(type name, property pointer)` of every generated type the body refers to (checked
+    /// against typify's output).
+    pub(crate) fn referenced_types(&self) -> Vec<(&str, &str)> {
         fn typed(kind: &FieldKind) -> Option<&str> {
             match kind {
                 FieldKind::Typed(name) => Some(name),
@@ -224,7 +237,10 @@ impl MultipartOp {
                 _ => None,
             }
         }
-        self.fields.iter().filter_map(|f| typed(&f.kind)).collect()
+        self.fields
+            .iter()
+            .filter_map(|f| Some((typed(&f.kind)?, f.pointer.as_str())))
+            .collect()
     }
 }
 

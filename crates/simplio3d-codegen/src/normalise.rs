@@ -5,7 +5,7 @@
 //! inline schemas into `components/schemas` so that every generated type has a name we chose
 //! (a `title` set by the overlay wins over the default).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use heck::ToPascalCase;
 use serde_json::{Map, Value, json};
@@ -24,6 +24,8 @@ pub(crate) struct Normalised {
     pub(crate) document: Value,
     pub(crate) operations: Vec<Operation>,
     pub(crate) warnings: Vec<Warning>,
+    /// Operation pointer → the name of its multipart body type.
+    pub(crate) multipart_bodies: BTreeMap<String, String>,
 }
 
 pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
@@ -97,8 +99,17 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     }
 
     let mut hoister = Hoister::new(&doc);
+    // Multipart body names first: they are ours to emit beside typify's types, so hoisted
+    // schemas must steer clear of them, and two bodies must not share one.
+    let mut multipart_bodies = BTreeMap::new();
     for op in &operations {
-        hoister.operation(&mut doc, op)?;
+        if let Some(name) = hoister.reserve_multipart_body(&doc, op)? {
+            multipart_bodies.insert(op.pointer.clone(), name);
+        }
+    }
+    for op in &operations {
+        let body_name = multipart_bodies.get(&op.pointer).map(String::as_str);
+        hoister.operation(&mut doc, op, body_name)?;
     }
 
     let openapi: openapiv3::OpenAPI =
@@ -115,6 +126,7 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         document: doc,
         operations,
         warnings,
+        multipart_bodies,
     })
 }
 
@@ -259,7 +271,11 @@ fn operation_mut<'a>(
 
 /// Moves inline schemas into `components/schemas` under names nobody else uses.
 struct Hoister {
-    taken: BTreeSet<String>,
+    /// Type name → who has it (for messages).
+    taken: BTreeMap<String, String>,
+    /// Multipart body schema pointer → its type name: operations that share one body
+    /// (a `$ref`'d request body) share its type.
+    bodies: BTreeMap<String, String>,
 }
 
 impl Hoister {
@@ -267,20 +283,94 @@ impl Hoister {
         let taken = doc
             .pointer("/components/schemas")
             .and_then(Value::as_object)
-            .map(|m| m.keys().map(|k| naming::type_name(k)).collect())
+            .map(|m| {
+                m.keys()
+                    .map(|k| {
+                        let owner = format!("schema `#/components/schemas/{}`", pointer::escape(k));
+                        (naming::type_name(k), owner)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        Self { taken }
+        Self {
+            taken,
+            bodies: BTreeMap::new(),
+        }
     }
 
-    fn operation(&mut self, doc: &mut Value, op: &Operation) -> Result<()> {
+    /// Takes `name` for `owner`; an error naming both when it is taken already.
+    fn take(
+        &mut self,
+        name: &str,
+        owner: String,
+        title: &str,
+        at: &str,
+        op: &Operation,
+    ) -> Result<()> {
+        if let Some(holder) = self.taken.get(name) {
+            return Err(Error::Unsupported {
+                operation: op.label(),
+                pointer: format!("#{at}"),
+                message: format!(
+                    "title {title:?} names type `{name}` for {owner}, but {holder} already has that name; give one of them another `title` in the overlay"
+                ),
+            });
+        }
+        self.taken.insert(name.to_owned(), owner);
+        Ok(())
+    }
+
+    /// A free name built on `default` (`default`, `default2`, ...), taken for `owner`.
+    fn take_free(&mut self, default: &str, owner: String) -> String {
+        let mut name = default.to_owned();
+        let mut n = 2;
+        while self.taken.contains_key(&name) {
+            name = format!("{default}{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone(), owner);
+        name
+    }
+
+    /// The name of `op`'s multipart body type, reserved: its `title`, else `<Op>Body`.
+    fn reserve_multipart_body(&mut self, doc: &Value, op: &Operation) -> Result<Option<String>> {
+        let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
+        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else {
+            return Ok(None);
+        };
+        if let Some(shared) = self.bodies.get(&body) {
+            return Ok(Some(shared.clone()));
+        }
+        let owner = format!("the multipart body of {}", op.label());
+        let name = match multipart::body_title(doc, &body) {
+            Some(title) => {
+                let name = naming::type_name(title);
+                self.take(&name, owner, title, &format!("{body}/title"), op)?;
+                name
+            }
+            None => self.take_free(&format!("{}Body", naming::type_name(&op.name)), owner),
+        };
+        self.bodies.insert(body, name.clone());
+        Ok(Some(name))
+    }
+
+    fn operation(
+        &mut self,
+        doc: &mut Value,
+        op: &Operation,
+        multipart_body: Option<&str>,
+    ) -> Result<()> {
         let base = op.name.to_pascal_case();
         let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
 
-        // JSON request bodies.
+        // JSON request bodies; not beside a multipart one, which the client sends instead
+        // (`lint` warns), so that an unused type does not take or clash with a name.
         let content_ptr = format!("{op_ptr}/requestBody/content");
-        for media in json_media_types(doc, &content_ptr) {
-            let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
-            self.hoist(doc, &ptr, &format!("{base}Body"), op, false)?;
+        if multipart_body.is_none() {
+            for media in json_media_types(doc, &content_ptr) {
+                let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
+                self.hoist(doc, &ptr, &format!("{base}Body"), op, false)?;
+            }
         }
 
         // Responses: the first schema gets `<Op>Response`, later ones add their status.
@@ -307,10 +397,11 @@ impl Hoister {
         }
 
         // Multipart property schemas that need a generated type (enums, objects, ...).
-        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else {
+        let (Some(body_name), Some(body)) =
+            (multipart_body, multipart::body_schema_pointer(doc, &op_ptr))
+        else {
             return Ok(());
         };
-        let body_name = multipart::body_type_name(doc, &body, op);
         let props_ptr = format!("{body}/properties");
         let props: Vec<String> = doc
             .pointer(&props_ptr)
@@ -356,29 +447,14 @@ impl Hoister {
         if schema.get("$ref").is_some() || !(force || deserves_a_name(schema)) {
             return Ok(true);
         }
+        let owner = format!("the schema at `#{ptr}`");
         let name = match schema.get("title").and_then(Value::as_str) {
             Some(title) => {
                 let name = naming::type_name(title);
-                if !self.taken.insert(name.clone()) {
-                    return Err(Error::Unsupported {
-                        operation: op.label(),
-                        pointer: format!("#{ptr}/title"),
-                        message: format!(
-                            "title {title:?} names type `{name}`, which another schema already has"
-                        ),
-                    });
-                }
+                self.take(&name, owner, title, &format!("{ptr}/title"), op)?;
                 name
             }
-            None => {
-                let mut name = default_name.to_owned();
-                let mut n = 2;
-                while !self.taken.insert(name.clone()) {
-                    name = format!("{default_name}{n}");
-                    n += 1;
-                }
-                name
-            }
+            None => self.take_free(default_name, owner),
         };
         let schema = std::mem::replace(
             doc.pointer_mut(ptr).expect("pointer resolved above"),

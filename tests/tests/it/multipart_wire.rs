@@ -5,7 +5,8 @@
 use bytes::Bytes;
 use simplio3d_client::types::CreateSessionBody;
 use simplio3d_tests::fixtures::{
-    multipart_refs as refs, multipart_uploads as uploads, odd_property_names as odd, vendor_future,
+    multipart_methods as methods, multipart_refs as refs, multipart_uploads as uploads,
+    odd_property_names as odd, vendor_future,
 };
 use uploads::multipart::FilePart;
 
@@ -304,4 +305,42 @@ async fn referenced_files_travel_as_file_parts() {
             text("size", "m"),
         ]
     );
+}
+
+/// PUT and DELETE carry multipart bodies too; a path parameter `body` keeps its name and the
+/// body argument takes the next free one; two operations share one `$ref`'d body type.
+#[tokio::test]
+async fn put_and_delete_send_multipart_beside_a_parameter_named_body() {
+    let server = CaptureServer::start(204, "").await;
+    let client = methods::Client::new(&server.url());
+    let image = methods::multipart::FilePart::bytes(&b"png"[..]).file_name("p.png");
+    let mut panel = methods::types::PanelUpload::new(image);
+    panel.caption = Some("front".into());
+    client
+        .replace_panel("board 1", 7, Some(true), panel)
+        .await
+        .expect("204 is a success");
+    let request = server.single();
+    assert_eq!(request.method, "PUT");
+    assert_eq!(request.uri.path(), "/boards/board%201/panels/7");
+    assert_eq!(request.uri.query(), Some("multipart_body=true"));
+    assert_eq!(
+        request.parts().await,
+        [
+            file("image", "p.png", "application/octet-stream", b"png"),
+            text("caption", "front")
+        ]
+    );
+
+    let server = CaptureServer::start(204, "").await;
+    let client = methods::Client::new(&server.url());
+    let reason = methods::types::DeletePanelBody::new("duplicate".into());
+    client
+        .delete_panel("b", 8, Some(reason))
+        .await
+        .expect("204 is a success");
+    let request = server.single();
+    assert_eq!(request.method, "DELETE");
+    assert_eq!(request.uri.path(), "/boards/b/panels/8");
+    assert_eq!(request.parts().await, [text("reason", "duplicate")]);
 }
