@@ -16,6 +16,7 @@ use crate::normalise::resolve;
 use crate::{Error, Result, naming, pointer};
 
 mod classify;
+pub(crate) mod lint;
 mod tokens;
 
 pub(crate) use classify::{Classified, classify};

@@ -98,6 +98,10 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         });
     }
 
+    for op in &operations {
+        warnings.extend(multipart::lint::check(&doc, op)?);
+    }
+
     let mut hoister = Hoister::new(&doc);
     // Multipart body names first: they are ours to emit beside typify's types, so hoisted
     // schemas must steer clear of them, and two bodies must not share one.

@@ -148,3 +148,54 @@ fn the_overlay_pins_names_and_is_strict() {
         other => panic!("expected an overlay action error, got {other:?}"),
     }
 }
+
+/// The spec says things the client does not do: each is a warning with a pointer, and the
+/// dropped JSON variant comes with an overlay action that, applied, settles it.
+#[test]
+fn what_the_client_leaves_out_of_a_multipart_body_is_a_warning() {
+    let spec = fixtures_dir().join("specs/multipart_and_json.yaml");
+    let loaded = load_files(&spec, None).expect("loads");
+    let body = "#/paths/~1notes/post/requestBody/content";
+    let encoding = format!("{body}/multipart~1form-data/encoding");
+    let pointers: Vec<&str> = loaded.warnings.iter().map(|w| w.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            format!("{body}/application~1json"),
+            format!("{encoding}/tags/style"),
+            format!("{encoding}/tags/explode"),
+            format!("{encoding}/attachment/headers"),
+            format!("{encoding}/attachments"),
+        ]
+    );
+    for warning in &loaded.warnings {
+        assert!(warning.message.starts_with("POST /notes: "), "{warning}");
+    }
+    assert!(loaded.warnings[0].message.contains("\"application/json\""));
+    assert!(loaded.warnings[3].message.contains("\"X-Checksum\""));
+    simplio3d_codegen::generate(&loaded).expect("generates");
+
+    // The suggested action is valid overlay YAML and removes the JSON variant.
+    let action = loaded.warnings[0]
+        .overlay_action
+        .as_deref()
+        .expect("an action");
+    let overlay =
+        format!("overlay: 1.0.0\ninfo: {{ title: t, version: 1.0.0 }}\nactions:\n{action}");
+    let overlay = simplio3d_codegen::Source {
+        name: "suggested.overlay.yaml".into(),
+        bytes: overlay.into_bytes(),
+    };
+    let source = simplio3d_codegen::Source::read(&spec).expect("readable");
+    let settled = simplio3d_codegen::load(&source, Some(&overlay));
+    let settled = settled.expect("the action applies");
+    assert_eq!(settled.warnings.len(), loaded.warnings.len() - 1);
+    assert!(
+        settled
+            .warnings
+            .iter()
+            .all(|w| !w.pointer.ends_with("application~1json")),
+        "{:?}",
+        settled.warnings
+    );
+}

@@ -344,3 +344,51 @@ async fn put_and_delete_send_multipart_beside_a_parameter_named_body() {
     assert_eq!(request.uri.path(), "/boards/b/panels/8");
     assert_eq!(request.parts().await, [text("reason", "duplicate")]);
 }
+
+/// RFC 7578 §4.2: part names go verbatim in `name="…"` (UTF-8 as is), never as reqwest's
+/// default `name*=utf-8''…`, which multer and PHP do not read.
+#[tokio::test]
+async fn part_names_with_spaces_and_non_ascii_go_verbatim() {
+    let server = CaptureServer::start(204, "").await;
+    let client = odd::Client::new(&server.url());
+    let mut body = odd::types::CreateLabelBody::new("Oak chair".into());
+    body.gre = Some("XL".into());
+    body.field = Some("椅子".into());
+    body.scan = Some(odd::multipart::FilePart::bytes(&b"s"[..]).file_name("größe 1.png"));
+    client.create_label(body).await.expect("204 is a success");
+    let request = server.single();
+    let raw = String::from_utf8_lossy(&request.body);
+    assert!(!raw.contains("name*="), "{raw}");
+    assert!(raw.contains(r#"name="display name""#), "{raw}");
+    assert_eq!(
+        request.parts().await,
+        [
+            text("display name", "Oak chair"),
+            text("größe", "XL"),
+            text("名前", "椅子"),
+            file("scan", "größe 1.png", "application/octet-stream", b"s"),
+        ]
+    );
+}
+
+/// reqwest would backslash-escape these, and servers do not unescape: an encode-time error
+/// naming the part, and nothing is sent.
+#[tokio::test]
+async fn a_file_name_that_cannot_be_carried_is_an_error_naming_the_part() {
+    for bad in ["say \"hi\".png", r"C:\scan.png", "a\r\nX-Injected: 1.png"] {
+        let server = CaptureServer::start(204, "").await;
+        let client = odd::Client::new(&server.url());
+        let mut body = odd::types::CreateLabelBody::new("x".into());
+        body.scan = Some(odd::multipart::FilePart::bytes(&b"s"[..]).file_name(bad));
+        let error = client
+            .create_label(body)
+            .await
+            .expect_err("the file name cannot be sent");
+        let message = error.to_string();
+        assert!(
+            message.contains("`scan`") && message.contains("file name"),
+            "{bad:?}: {message}"
+        );
+        assert_eq!(server.count(), 0, "{bad:?} was sent");
+    }
+}

@@ -74,7 +74,9 @@ impl MultipartOp {
                 /// Encodes this body as RFC 7578 `multipart/form-data`.
                 pub fn into_multipart(self) -> ::std::result::Result<reqwest::multipart::Form, super::multipart::MultipartError> {
                     #[allow(unused_mut)]
-                    let mut form = reqwest::multipart::Form::new();
+                    // RFC 7578 §4.2: names go verbatim, never as `name*=utf-8''…`
+                    // (reqwest's default), which servers do not read.
+                    let mut form = reqwest::multipart::Form::new().percent_encode_noop();
                     #(#parts)*
                     ::std::result::Result::Ok(form)
                 }
