@@ -267,14 +267,39 @@ pub(crate) fn type_name(raw: &str) -> String {
     }
 }
 
-/// `createSession` for an overlay `operationId` that snake_cases to `name`.
-pub(crate) fn camel(name: &str) -> String {
-    let pascal = name.to_pascal_case();
-    let mut chars = pascal.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+/// The `operationId` an overlay should give an operation for it to be named `name`:
+/// camelCase when that snake_cases back to `name` (`create_session` → `createSession`,
+/// `list_b_items_2` → `listBItems_2`), else `name` itself; `None` when no operationId
+/// would come back as `name` (a leading `_`, which snake_case drops).
+pub(crate) fn overlay_operation_id(name: &str) -> Option<String> {
+    [camel(name), name.to_owned()]
+        .into_iter()
+        .find(|id| unusable_reason(id).is_none() && id.to_snake_case() == name)
+}
+
+/// camelCase that keeps `_` before a digit, which snake_case would otherwise glue to the
+/// word before it (`items_2` → `items_2`, not `items2`).
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in name.split('_').enumerate() {
+        let mut chars = word.chars();
+        match chars.next() {
+            None => {}
+            Some(c) if i == 0 => {
+                out.push(c.to_ascii_lowercase());
+                out.push_str(chars.as_str());
+            }
+            Some(c) if c.is_ascii_digit() => {
+                out.push('_');
+                out.push_str(word);
+            }
+            Some(c) => {
+                out.push(c.to_ascii_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -389,7 +414,6 @@ mod tests {
         assert_eq!(type_name("3DModel"), "X3dModel");
         assert_eq!(type_name("self"), "Self_");
         assert_eq!(type_name("Größe"), "Größe");
-        assert_eq!(camel("create_session"), "createSession");
     }
 
     /// Expected names read off typify-impl 0.8's `sanitize` (`src/util.rs`).
@@ -453,6 +477,39 @@ mod tests {
                 "{raw:?}: typify made {names:?}, we predict {:?}",
                 type_name(raw)
             );
+        }
+    }
+
+    #[test]
+    fn suggested_operation_ids_round_trip() {
+        assert_eq!(
+            overlay_operation_id("create_session").as_deref(),
+            Some("createSession")
+        );
+        assert_eq!(
+            overlay_operation_id("list_b_items_2").as_deref(),
+            Some("listBItems_2")
+        );
+        assert_eq!(overlay_operation_id("a_b_c").as_deref(), Some("a_b_c"));
+        assert_eq!(overlay_operation_id("_3d"), None);
+        let paths = [
+            "/api/v1/configurators/{id}/textures",
+            "/b/items",
+            "/v2/3d-models/{model_id}/x_y",
+            "/a/b/c/d",
+            "/",
+        ];
+        for path in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let mut names = derived_candidates(method, path);
+                names.push(format!("{}_2", names[0]));
+                for name in names {
+                    let id = overlay_operation_id(&name)
+                        .unwrap_or_else(|| panic!("{name}: no operationId"));
+                    assert_eq!(id.to_snake_case(), name, "{id}");
+                    assert_eq!(unusable_reason(&id), None, "{id}");
+                }
+            }
         }
     }
 }

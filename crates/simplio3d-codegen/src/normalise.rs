@@ -79,11 +79,12 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
                     found.method.to_uppercase(),
                     found.path
                 ),
-                overlay_action: Some(format!(
-                    "  - target: \"{}\"\n    update:\n      operationId: {}\n",
-                    pointer::overlay_target(&found.path, &found.method),
-                    naming::camel(&name)
-                )),
+                overlay_action: naming::overlay_operation_id(&name).map(|id| {
+                    format!(
+                        "  - target: {}\n    update:\n      operationId: {id}\n",
+                        pointer::yaml_quoted(&pointer::overlay_target(&found.path, &found.method)),
+                    )
+                }),
             });
         }
         if let Some(op) = operation_mut(&mut doc, &found.path, &found.method) {

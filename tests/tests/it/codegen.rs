@@ -199,3 +199,51 @@ fn what_the_client_leaves_out_of_a_multipart_body_is_a_warning() {
         settled.warnings
     );
 }
+
+/// A derived name's suggested overlay action is valid YAML and pins the name, whatever the
+/// path holds (quotes, a backslash, a `.`), and the name it pins is the one derived.
+#[test]
+fn suggested_name_actions_apply_to_awkward_paths() {
+    let path = r#"/files/{name}.json/say "hi" it's \ok/items"#;
+    let spec = serde_json::json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Awkward paths", "version": "1" },
+        "paths": { path: {
+            "get": {
+                "operationId": "0cc175b9c0f1b6a831c399e269772661",
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "OK" } }
+            },
+            "post": {
+                "operationId": "92eb5ffee6ae2fec3ad71c777531578f",
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "OK" } }
+            }
+        } }
+    });
+    let source = simplio3d_codegen::Source {
+        name: "awkward.json".into(),
+        bytes: serde_json::to_vec(&spec).expect("serialisable"),
+    };
+    let loaded = simplio3d_codegen::load(&source, None).expect("loads");
+    let actions: String = loaded
+        .warnings
+        .iter()
+        .map(|w| w.overlay_action.clone().expect("an action"))
+        .collect();
+    assert_eq!(loaded.warnings.len(), 2);
+    let overlay = simplio3d_codegen::Source {
+        name: "pins.overlay.yaml".into(),
+        bytes: format!("overlay: 1.0.0\ninfo: {{ title: t, version: 1.0.0 }}\nactions:\n{actions}")
+            .into_bytes(),
+    };
+    let pinned = simplio3d_codegen::load(&source, Some(&overlay)).expect("the actions apply");
+    assert!(pinned.warnings.is_empty(), "{:?}", pinned.warnings);
+    let names = |s: &simplio3d_codegen::Spec| {
+        s.operations
+            .iter()
+            .map(|o| o.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&pinned), names(&loaded));
+}
