@@ -119,7 +119,7 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
 
     let openapi: openapiv3::OpenAPI =
         serde_path_to_error::deserialize(doc.clone()).map_err(|e| {
-            let pointer = schema_error_pointer(&e.path().to_string());
+            let pointer = schema_error_pointer(e.path());
             let (pointer, message) = refine_path_item_error(&doc, pointer, e.inner().to_string());
             invalid(
                 &pointer,
@@ -135,16 +135,23 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     })
 }
 
-/// serde_path_to_error's `paths./items.get` → `#/paths/~1items/get`.
-fn schema_error_pointer(path: &str) -> String {
-    if path == "." {
-        return "#".to_owned();
-    }
-    path.split('.').fold(String::from("#"), |mut out, segment| {
+/// serde_path_to_error's path `paths` → `/files/{name}.json` → `get` as the JSON pointer
+/// `#/paths/~1files~1{name}.json/get`, segment by segment (its `Display` joins them with
+/// `.`, which a path or media type may itself contain). It ends where the path is unknown.
+fn schema_error_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("#");
+    for segment in path.iter() {
+        let token = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => break,
+        };
         out.push('/');
-        out.push_str(&pointer::escape(segment));
-        out
-    })
+        out.push_str(&pointer::escape(&token));
+    }
+    out
 }
 
 /// openapiv3's `Paths` hides where inside it an error is; deserialise each path item alone to find it.
@@ -154,7 +161,7 @@ fn refine_path_item_error(doc: &Value, pointer: String, message: String) -> (Str
     }
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::PathItem>(item.clone()) {
-            let inner = schema_error_pointer(&e.path().to_string());
+            let inner = schema_error_pointer(e.path());
             let inner = inner.trim_start_matches('#');
             return (
                 format!("#/paths/{}{inner}", pointer::escape(path)),
