@@ -57,6 +57,22 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     if !root.get("paths").is_some_and(Value::is_object) {
         return Err(invalid("#/paths", "missing or not an object".into()));
     }
+    // Hoisting adds to `components/schemas`; anything else there would lose the schemas
+    // that the hoisted `$ref`s point to.
+    if let Some(components) = root.get("components") {
+        if !components.is_object() {
+            return Err(invalid(
+                "#/components",
+                "must be an object (a Components Object)".into(),
+            ));
+        }
+        if components.get("schemas").is_some_and(|s| !s.is_object()) {
+            return Err(invalid(
+                "#/components/schemas",
+                "must be an object mapping names to schemas".into(),
+            ));
+        }
+    }
 
     let found = collect_operations(&doc, file)?;
     check_path_parameters(&doc, &found)?;
@@ -468,23 +484,27 @@ impl Hoister {
             }
             None => self.take_free(default_name, owner),
         };
-        let schema = std::mem::replace(
-            doc.pointer_mut(ptr).expect("pointer resolved above"),
-            json!({ "$ref": format!("#/components/schemas/{name}") }),
-        );
-        let root = doc.as_object_mut().expect("checked to be an object");
-        let components = root.entry("components").or_insert_with(|| json!({}));
-        if !components.is_object() {
-            *components = json!({});
-        }
-        let schemas = components
-            .as_object_mut()
-            .expect("made an object above")
-            .entry("schemas")
-            .or_insert_with(|| json!({}));
-        if let Some(schemas) = schemas.as_object_mut() {
-            schemas.insert(name, schema);
-        }
+        let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+        let slot = doc
+            .pointer_mut(ptr)
+            .ok_or_else(|| Error::Internal(format!("`#{ptr}` went away while hoisting")))?;
+        let schema = std::mem::replace(slot, reference);
+        // `normalise` checked `components` and `schemas` to be objects (or absent), so the
+        // schema always lands where its `$ref` points.
+        doc.as_object_mut()
+            .and_then(|root| {
+                root.entry("components")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+            })
+            .and_then(|components| {
+                components
+                    .entry("schemas")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+            })
+            .ok_or_else(|| Error::Internal("`components/schemas` is not an object".into()))?
+            .insert(name, schema);
         Ok(true)
     }
 }
