@@ -94,11 +94,94 @@ fn unusable_documents_fail_with_what_and_where() {
     }
 }
 
+/// swagger-php style ids: 12 or more hex digits (broader than the generator's own rule, so
+/// that a narrowed rule there cannot hide a leak here).
+fn looks_like_a_hash(id: &str) -> bool {
+    id.len() >= 12 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Every spec the suite knows: the vendor's (with and without our overlay) and each fixture
+/// (with its overlay, and without it when it has one).
+fn every_spec() -> Vec<(String, PathBuf, Option<PathBuf>)> {
+    let vendor = workspace_root().join(simplio3d_codegen::SPEC_PATH);
+    let overlay = workspace_root().join(simplio3d_codegen::OVERLAY_PATH);
+    let mut out = vec![
+        ("vendor".to_owned(), vendor.clone(), Some(overlay)),
+        ("vendor without overlay".to_owned(), vendor, None),
+    ];
+    for (stem, spec, overlay) in documents(&fixtures_dir().join("specs")) {
+        if overlay.is_some() {
+            out.push((format!("{stem} without overlay"), spec.clone(), None));
+        }
+        out.push((stem, spec, overlay));
+    }
+    out
+}
+
+/// No hash operationId of any spec reaches the generated source, neither whole nor by the
+/// 8-digit prefix a shortened name would keep.
 #[test]
-fn vendor_hash_operation_ids_never_reach_public_names() {
+fn hash_operation_ids_never_reach_generated_names() {
+    let mut hashes_seen = 0;
+    for (name, spec, overlay) in every_spec() {
+        let loaded =
+            load_files(&spec, overlay.as_deref()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let source = simplio3d_codegen::generate(&loaded).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for op in &loaded.operations {
+            let Some(id) = op
+                .vendor_operation_id
+                .as_deref()
+                .filter(|id| looks_like_a_hash(id))
+            else {
+                continue;
+            };
+            hashes_seen += 1;
+            assert!(
+                !looks_like_a_hash(&op.name),
+                "{name}: {} is named {}",
+                op.label(),
+                op.name
+            );
+            for needle in [id, &id[..8]] {
+                assert!(
+                    !source.contains(needle),
+                    "{name}: the hash {id} of {} leaked into the generated source",
+                    op.label()
+                );
+            }
+        }
+    }
+    assert!(
+        hashes_seen >= 8,
+        "only {hashes_seen} hash operationIds in the corpus"
+    );
+
+    // The committed vendor snapshot too.
+    let committed = std::fs::read_to_string(
+        workspace_root().join("crates/simplio3d-client/generated/client.rs"),
+    )
+    .expect("snapshot exists");
+    let vendor = load_files(&workspace_root().join(simplio3d_codegen::SPEC_PATH), None)
+        .expect("vendor spec loads");
+    for op in &vendor.operations {
+        if let Some(id) = op
+            .vendor_operation_id
+            .as_deref()
+            .filter(|id| looks_like_a_hash(id))
+        {
+            assert!(
+                !committed.contains(&id[..8]),
+                "{id} leaked into the snapshot"
+            );
+        }
+    }
+}
+
+/// Without the overlay the vendor's hash is replaced by the derived name, with a warning
+/// that names the overlay action to pin it.
+#[test]
+fn the_vendor_hash_gets_a_derived_name_and_a_pinning_action() {
     let spec = workspace_root().join(simplio3d_codegen::SPEC_PATH);
-    // Without the overlay the hash is replaced by the derived name, with a warning that
-    // names the overlay action to pin it.
     let loaded = load_files(&spec, None).expect("vendor spec loads");
     assert_eq!(loaded.operations[0].name, "create_session");
     assert_eq!(
@@ -115,18 +198,25 @@ fn vendor_hash_operation_ids_never_reach_public_names() {
         "{action}"
     );
     assert!(action.contains("operationId: createSession"), "{action}");
-
-    let committed = std::fs::read_to_string(
-        workspace_root().join("crates/simplio3d-client/generated/client.rs"),
-    )
-    .expect("snapshot exists");
     let source = simplio3d_codegen::generate(&loaded).expect("generates");
-    for text in [committed, source] {
+    assert!(source.contains("pub async fn create_session"));
+}
+
+/// A snapshot whose fixture was removed or renamed would otherwise linger unchecked.
+#[test]
+fn every_snapshot_has_its_fixture() {
+    let stems: Vec<String> = documents(&fixtures_dir().join("specs"))
+        .into_iter()
+        .map(|(stem, _, _)| stem)
+        .collect();
+    for entry in std::fs::read_dir(fixtures_dir().join("snapshots")).expect("snapshot dir") {
+        let path = entry.expect("readable dir entry").path();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         assert!(
-            !text.contains("40e023f5"),
-            "a hash leaked into generated names"
+            path.extension().is_some_and(|e| e == "rs") && stem.is_some_and(|s| stems.contains(&s)),
+            "{} has no fixture spec in fixtures/specs/; delete it",
+            path.display()
         );
-        assert!(text.contains("pub async fn create_session"));
     }
 }
 
