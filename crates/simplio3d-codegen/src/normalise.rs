@@ -116,7 +116,16 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     }
 
     for op in &operations {
-        warnings.extend(multipart::lint::check(&doc, op)?);
+        for warning in multipart::lint::check(&doc, op)? {
+            // Operations sharing a `$ref`'d body would repeat its warnings (and an action
+            // that, applied twice, fails the strict overlay): once per node.
+            if !warnings
+                .iter()
+                .any(|w: &Warning| w.pointer == warning.pointer)
+            {
+                warnings.push(warning);
+            }
+        }
     }
 
     let mut hoister = Hoister::new(&doc);
@@ -301,9 +310,9 @@ fn operation_mut<'a>(
 struct Hoister {
     /// Type name → who has it (for messages).
     taken: BTreeMap<String, String>,
-    /// Multipart body schema pointer → its type name: operations that share one body
-    /// (a `$ref`'d request body) share its type.
-    bodies: BTreeMap<String, String>,
+    /// Titled multipart body schema pointer → its type name: operations that share one
+    /// (a `$ref`'d request body) share the type its title names.
+    titled_bodies: BTreeMap<String, String>,
 }
 
 impl Hoister {
@@ -322,7 +331,7 @@ impl Hoister {
             .unwrap_or_default();
         Self {
             taken,
-            bodies: BTreeMap::new(),
+            titled_bodies: BTreeMap::new(),
         }
     }
 
@@ -366,19 +375,18 @@ impl Hoister {
         let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else {
             return Ok(None);
         };
-        if let Some(shared) = self.bodies.get(&body) {
-            return Ok(Some(shared.clone()));
-        }
         let owner = format!("the multipart body of {}", op.label());
         let name = match multipart::body_title(doc, &body) {
+            Some(_) if self.titled_bodies.contains_key(&body) => self.titled_bodies[&body].clone(),
             Some(title) => {
                 let name = naming::type_name(title);
                 self.take(&name, owner, title, &format!("{body}/title"), op)?;
+                self.titled_bodies.insert(body, name.clone());
                 name
             }
+            // Each operation names its own, as progenitor names its JSON bodies.
             None => self.take_free(&format!("{}Body", naming::type_name(&op.name)), owner),
         };
-        self.bodies.insert(body, name.clone());
         Ok(Some(name))
     }
 
