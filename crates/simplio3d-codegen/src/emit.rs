@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use openapiv3::{PathItem, ReferenceOr};
+
 use crate::multipart::{MultipartOp, RUNTIME};
 use crate::splice::{check_arguments, splice_body};
 use crate::{Error, Result, Spec};
-use openapiv3::{PathItem, ReferenceOr};
 
 /// Generates the client for a loaded [`Spec`]: formatted Rust source with a banner.
 ///
@@ -68,7 +69,7 @@ pub fn generate(spec: &Spec) -> Result<String> {
                 ),
             });
         }
-        // Operations sharing a body schema share its type: emit it once.
+        // Operations sharing a titled body share its type: emit it once.
         let first_use = emitted_bodies.insert(op.body_type.clone());
         splice_body(&mut file, op, first_use)?;
     }

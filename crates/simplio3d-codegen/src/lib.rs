@@ -20,6 +20,7 @@
 mod emit;
 mod error;
 mod harness;
+mod hoist;
 mod load;
 mod multipart;
 mod naming;
