@@ -73,7 +73,7 @@ pub fn generate(spec: &Spec) -> Result<String> {
         let first_use = emitted_bodies.insert(op.body_type.clone());
         splice_body(&mut file, op, first_use)?;
     }
-    check_arguments(spec, &file)?;
+    check_arguments(spec, &mut file)?;
     if !multipart_ops.is_empty() {
         let runtime: syn::File = syn::parse_str(RUNTIME)
             .map_err(|e| Error::Internal(format!("multipart runtime does not parse: {e}")))?;

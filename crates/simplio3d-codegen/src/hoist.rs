@@ -119,13 +119,8 @@ impl Hoister {
 
         // Responses: the first schema gets `<Op>Response`, later ones add their status.
         let responses_ptr = format!("{op_ptr}/responses");
-        let statuses: Vec<String> = doc
-            .pointer(&responses_ptr)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
         let mut first = true;
-        for status in statuses {
+        for status in keys_at(doc, &responses_ptr) {
             let content_ptr = format!("{responses_ptr}/{}/content", pointer::escape(&status));
             for media in json_media_types(doc, &content_ptr) {
                 let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
@@ -147,12 +142,7 @@ impl Hoister {
             return Ok(());
         };
         let props_ptr = format!("{body}/properties");
-        let props: Vec<String> = doc
-            .pointer(&props_ptr)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        for prop in props {
+        for prop in keys_at(doc, &props_ptr) {
             let ptr = format!("{props_ptr}/{}", pointer::escape(&prop));
             let prop_type = format!("{body_name}{}", naming::type_name(&prop));
             let schema = doc.pointer(&ptr).cloned().unwrap_or(Value::Null);
@@ -225,19 +215,21 @@ impl Hoister {
     }
 }
 
-fn json_media_types(doc: &Value, content_ptr: &str) -> Vec<String> {
-    doc.pointer(content_ptr)
+/// The keys of the object at `ptr` (none when it is not one), owned so `doc` can change.
+fn keys_at(doc: &Value, ptr: &str) -> Vec<String> {
+    doc.pointer(ptr)
         .and_then(Value::as_object)
-        .map(|m| {
-            m.keys()
-                .filter(|k| {
-                    let essence = k.split(';').next().unwrap_or("").trim();
-                    essence == "application/json" || essence.ends_with("+json")
-                })
-                .cloned()
-                .collect()
-        })
+        .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+fn json_media_types(doc: &Value, content_ptr: &str) -> Vec<String> {
+    let mut keys = keys_at(doc, content_ptr);
+    keys.retain(|k| {
+        let essence = k.split(';').next().unwrap_or("").trim();
+        essence == "application/json" || essence.ends_with("+json")
+    });
+    keys
 }
 
 /// Objects, enums and compositions get a named type; primitives and arrays of them do not.

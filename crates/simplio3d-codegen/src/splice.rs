@@ -30,18 +30,8 @@ pub(crate) fn splice_body(file: &mut syn::File, op: &MultipartOp, with_type: boo
         types.1.extend(body_items.items);
     }
 
-    let method = file
-        .items
-        .iter_mut()
-        .filter_map(|item| match item {
-            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| imp.items.iter_mut())
-        .find_map(|item| match item {
-            ImplItem::Fn(f) if f.sig.ident == op.method_name => Some(f),
-            _ => None,
-        })
+    let method = inherent_methods(file)
+        .find(|f| f.sig.ident == op.method_name)
         .ok_or_else(|| {
             Error::Internal(format!(
                 "progenitor generated no method `{}`",
@@ -96,6 +86,22 @@ impl VisitMut for BuildSplicer {
     }
 }
 
+/// The methods of the file's inherent impls (progenitor's `impl Client`). Mutable, as the
+/// splice needs them so; checks take them the same way to share one walk.
+fn inherent_methods(file: &mut syn::File) -> impl Iterator<Item = &mut ImplItemFn> {
+    file.items
+        .iter_mut()
+        .filter_map(|item| match item {
+            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .flat_map(|imp| imp.items.iter_mut())
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(f),
+            _ => None,
+        })
+}
+
 /// `body`, else `multipart_body`, `multipart_body_2`, ...: the first name no identifier of
 /// `method` (parameters, progenitor's locals) uses.
 fn free_ident(method: &mut ImplItemFn) -> syn::Ident {
@@ -118,20 +124,8 @@ fn free_ident(method: &mut ImplItemFn) -> syn::Ident {
 /// Every method's parameters have distinct names. progenitor names a JSON request body
 /// `body` whatever the operation's parameters are called; a parameter `body` beside one
 /// would not compile, so it is an error naming the operation instead.
-pub(crate) fn check_arguments(spec: &Spec, file: &syn::File) -> Result<()> {
-    let methods = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| imp.items.iter())
-        .filter_map(|item| match item {
-            ImplItem::Fn(f) => Some(f),
-            _ => None,
-        });
-    for method in methods {
+pub(crate) fn check_arguments(spec: &Spec, file: &mut syn::File) -> Result<()> {
+    for method in inherent_methods(file) {
         let mut seen = BTreeSet::new();
         for input in &method.sig.inputs {
             let FnArg::Typed(arg) = input else { continue };
