@@ -5,8 +5,9 @@
 //! optional and array parts, path and query parameters, JSON bodies, 204s, `$ref`s, enums,
 //! hash and keyword operationIds, non-identifier property names).
 
-/// One module per fixture spec.
-#[allow(missing_docs, clippy::all, clippy::pedantic, unused_qualifications)]
+/// One module per fixture spec. Not exempt from clippy: CI's `cargo clippy --all-targets
+/// -D warnings` checks what the generator emits for every fixture.
+#[allow(missing_docs, unused_qualifications)]
 pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 }

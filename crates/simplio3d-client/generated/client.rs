@@ -81,7 +81,7 @@ Part `domain_name`.*/
             super::multipart::MultipartError,
         > {
             #[allow(unused_mut)]
-            let mut form = reqwest::multipart::Form::new();
+            let mut form = reqwest::multipart::Form::new().percent_encode_noop();
             {
                 let value = self.id;
                 form = super::multipart::text(
@@ -175,7 +175,7 @@ Sends a `POST` request to `/api/open-api/v1/auth/create-session`
 */
     /**
 
-The body is sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
+`body`: the request body, sent as `multipart/form-data`: see [`types::CreateSessionBody`].*/
     pub async fn create_session<'a>(
         &'a self,
         body: types::CreateSessionBody,
@@ -270,7 +270,9 @@ pub mod multipart {
                 content_type: None,
             }
         }
-        /// Sets the file name sent in the part's `Content-Disposition`.
+        /// Sets the file name sent in the part's `Content-Disposition`. It goes verbatim
+        /// (UTF-8 is fine); a name with `"`, `\`, CR or LF fails to encode, because
+        /// reqwest would backslash-escape it and servers do not unescape.
         pub fn file_name(mut self, name: impl Into<String>) -> Self {
             self.file_name = Some(name.into());
             self
@@ -414,8 +416,19 @@ pub mod multipart {
             .as_deref()
             .or(single_type(content_type))
             .unwrap_or("application/octet-stream");
-        let part = with_type(part, name, Some(content_type))?
-            .file_name(file_name.unwrap_or_else(|| name.to_owned()));
+        let file_name = file_name.unwrap_or_else(|| name.to_owned());
+        if let Some(c) = file_name
+            .chars()
+            .find(|c| matches!(c, '"' | '\\' | '\r' | '\n'))
+        {
+            return Err(MultipartError {
+                part: name,
+                message: format!(
+                    "file name {file_name:?} contains {c:?}, which a multipart/form-data file name cannot carry"
+                ),
+            });
+        }
+        let part = with_type(part, name, Some(content_type))?.file_name(file_name);
         Ok(form.part(name, part))
     }
     /// A generated type: strings, numbers and booleans go as text, objects and arrays as JSON.

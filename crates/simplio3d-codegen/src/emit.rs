@@ -4,11 +4,9 @@ use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use openapiv3::{PathItem, ReferenceOr};
-use quote::format_ident;
-use syn::visit_mut::VisitMut;
-use syn::{Expr, ImplItem, Item, parse_quote};
 
 use crate::multipart::{MultipartOp, RUNTIME};
+use crate::splice::{check_arguments, splice_body};
 use crate::{Error, Result, Spec};
 
 /// Generates the client for a loaded [`Spec`]: formatted Rust source with a banner.
@@ -18,12 +16,14 @@ pub fn generate(spec: &Spec) -> Result<String> {
     let mut openapi = spec.openapi.clone();
     let mut multipart_ops = Vec::new();
     for op in &spec.operations {
-        if let Some(analysed) = MultipartOp::analyse(&spec.document, op)? {
-            // progenitor generates the rest of the method; we add the body below.
-            if let Some(operation) = operation_mut(&mut openapi, &op.path, &op.method) {
-                operation.request_body = None;
-            }
-            multipart_ops.push(analysed);
+        let Some(body_type) = spec.multipart_bodies.get(&op.pointer) else {
+            continue;
+        };
+        multipart_ops.push(MultipartOp::analyse(&spec.document, op, body_type)?);
+        // progenitor generates the rest of the method; we add the body below. Other media
+        // types of the body go too (progenitor takes one): `normalise` warned about them.
+        if let Some(operation) = operation_mut(&mut openapi, &op.path, &op.method) {
+            operation.request_body = None;
         }
     }
 
@@ -42,29 +42,38 @@ pub fn generate(spec: &Spec) -> Result<String> {
         .map(|t| t.name())
         .collect();
 
+    let mut emitted_bodies = BTreeSet::new();
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| Error::Internal(format!("progenitor output does not parse: {e}")))?;
     for op in &multipart_ops {
-        for name in op.referenced_types() {
+        for (name, pointer) in op.referenced_types() {
             if !known_types.contains(name) {
-                return Err(Error::Internal(format!(
-                    "multipart body `{}` refers to type `{name}`, which the type generator did not produce",
-                    op.body_type
-                )));
+                return Err(Error::Unsupported {
+                    operation: op.label.clone(),
+                    pointer: pointer.to_owned(),
+                    message: format!(
+                        "the part refers to type `{name}`, which progenitor's type generator did not produce"
+                    ),
+                });
             }
         }
+        // `normalise` kept the name clear of schemas; progenitor also names types after
+        // parameters (`<Op><Param>`), which only its output shows.
         if known_types.contains(&op.body_type) {
             return Err(Error::Unsupported {
-                operation: op.method_name.clone(),
-                pointer: "#/components/schemas".into(),
+                operation: op.label.clone(),
+                pointer: op.name_pointer.clone(),
                 message: format!(
-                    "the multipart body type `{}` clashes with a schema of the same name; give the body another `title` in the overlay",
+                    "the multipart body type `{}` clashes with a type progenitor generates; give the body another `title` in the overlay",
                     op.body_type
                 ),
             });
         }
-        splice_body(&mut file, op)?;
+        // Operations sharing a titled body share its type: emit it once.
+        let first_use = emitted_bodies.insert(op.body_type.clone());
+        splice_body(&mut file, op, first_use)?;
     }
+    check_arguments(spec, &mut file)?;
     if !multipart_ops.is_empty() {
         let runtime: syn::File = syn::parse_str(RUNTIME)
             .map_err(|e| Error::Internal(format!("multipart runtime does not parse: {e}")))?;
@@ -168,88 +177,6 @@ fn slot_mut<'a>(
         "trace" => trace,
         _ => return None,
     })
-}
-
-/// Adds the body type to `mod types`, the `body` parameter to the method, and the multipart
-/// encoding to its request builder, just before `.build()`.
-fn splice_body(file: &mut syn::File, op: &MultipartOp) -> Result<()> {
-    let body_items: syn::File = syn::parse2(op.body_tokens()).map_err(|e| {
-        Error::Internal(format!(
-            "multipart body for `{}` does not parse: {e}",
-            op.method_name
-        ))
-    })?;
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or_else(|| Error::Internal("progenitor output has no `mod types`".into()))?;
-    types.1.extend(body_items.items);
-
-    let method = file
-        .items
-        .iter_mut()
-        .filter_map(|item| match item {
-            Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| imp.items.iter_mut())
-        .find_map(|item| match item {
-            ImplItem::Fn(f) if f.sig.ident == op.method_name => Some(f),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "progenitor generated no method `{}`",
-                op.method_name
-            ))
-        })?;
-
-    let body_type = format_ident!("{}", op.body_type);
-    let arg: syn::FnArg = if op.required {
-        parse_quote!(body: types::#body_type)
-    } else {
-        parse_quote!(body: ::std::option::Option<types::#body_type>)
-    };
-    method.sig.inputs.push(arg);
-    let doc = format!(
-        "\n\nThe body is sent as `multipart/form-data`{}: see [`types::{}`].",
-        if op.required { "" } else { " when `Some`" },
-        op.body_type
-    );
-    method.attrs.push(parse_quote!(#[doc = #doc]));
-
-    let mut splicer = BuildSplicer { spliced: 0 };
-    splicer.visit_block_mut(&mut method.block);
-    if splicer.spliced != 1 {
-        return Err(Error::Internal(format!(
-            "expected one request `.build()` in `{}`, found {}; progenitor's output changed",
-            op.method_name, splicer.spliced
-        )));
-    }
-    Ok(())
-}
-
-/// Rewrites `<request builder>.build()` to `multipart::attach(<request builder>, body)?.build()`.
-struct BuildSplicer {
-    spliced: usize,
-}
-
-impl VisitMut for BuildSplicer {
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        syn::visit_mut::visit_expr_method_call_mut(self, call);
-        if call.method == "build" && call.args.is_empty() {
-            let receiver = &call.receiver;
-            let wrapped: Expr = parse_quote! {
-                multipart::attach(#receiver, body).map_err(|e| Error::InvalidRequest(e.to_string()))?
-            };
-            *call.receiver = wrapped;
-            self.spliced += 1;
-        }
-    }
 }
 
 /// progenitor 0.15.1 still asserts in places; a panic must become an error, not a crash.

@@ -258,21 +258,25 @@ fn operation_arm(
         };
         let ident = ident.ident.to_string();
         let var = format_ident!("a{i}");
-        if ident == "body" {
+        let plain = ident.trim_start_matches("r#").trim_end_matches('_');
+        let parameter = locations
+            .iter()
+            .find(|(snake, _, _)| snake == plain || snake.trim_end_matches('_') == plain);
+        // The multipart body is known by its type (its name gives way to a parameter
+        // `body`); progenitor's JSON body is `body` and no parameter.
+        let body_type = last_ident(option_inner(&arg.ty).unwrap_or(&arg.ty));
+        let is_multipart = body_type.is_some_and(|t| bodies.contains_key(&t));
+        if is_multipart || (parameter.is_none() && ident == "body") {
             let (setup, pass) = body_argument(&arg.ty, &var, bodies);
             lets.push(setup);
             args.push(pass);
             continue;
         }
-        let plain = ident.trim_start_matches("r#").trim_end_matches('_');
-        let (_, location, spec_name) = locations
-            .iter()
-            .find(|(snake, _, _)| snake == plain || snake.trim_end_matches('_') == plain)
-            .ok_or_else(|| {
-                Error::Internal(format!(
-                    "{label}: cannot match argument `{ident}` of `{method}` to a spec parameter"
-                ))
-            })?;
+        let (_, location, spec_name) = parameter.ok_or_else(|| {
+            Error::Internal(format!(
+                "{label}: cannot match argument `{ident}` of `{method}` to a spec parameter"
+            ))
+        })?;
         let (owned, pass) = owned_argument(&arg.ty, &var);
         lets.push(quote! { let #var: #owned = support::arg(sample, #location, #spec_name)?; });
         args.push(pass);

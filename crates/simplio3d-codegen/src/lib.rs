@@ -20,11 +20,13 @@
 mod emit;
 mod error;
 mod harness;
+mod hoist;
 mod load;
 mod multipart;
 mod naming;
 mod normalise;
 mod pointer;
+mod splice;
 
 pub use emit::generate;
 pub use error::Error;

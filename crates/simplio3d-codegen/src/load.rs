@@ -103,6 +103,8 @@ pub struct Spec {
     pub spec_sha256: String,
     /// Name and sha256 of the overlay, when one was applied.
     pub overlay: Option<(String, String)>,
+    /// Operation pointer → the name `normalise` reserved for its multipart body type.
+    pub(crate) multipart_bodies: std::collections::BTreeMap<String, String>,
 }
 
 /// Loads `spec`, applies `overlay` (strict), and normalises the result.
@@ -120,6 +122,7 @@ pub fn load(spec: &Source, overlay: Option<&Source>) -> Result<Spec> {
         spec_name: spec.name.clone(),
         spec_sha256: spec.sha256(),
         overlay: overlay.map(|o| (o.name.clone(), o.sha256())),
+        multipart_bodies: normalised.multipart_bodies,
     })
 }
 
@@ -130,17 +133,30 @@ pub fn load_files(spec: &Path, overlay: Option<&Path>) -> Result<Spec> {
     load(&spec, overlay.as_ref())
 }
 
-/// JSON when it looks like JSON, YAML otherwise (YAML is a superset, but JSON errors are clearer).
+/// JSON when it looks like JSON (JSON's errors are clearer), else YAML, which also reads
+/// a document that starts like JSON but is a YAML flow mapping (`{openapi: 3.0.0, …}`).
+/// When neither parses, the error is JSON's for what was meant as JSON (a `.json` name,
+/// or `{"` at the start), YAML's otherwise.
 pub(crate) fn parse_document(source: &Source) -> Result<Value> {
     let text = std::str::from_utf8(&source.bytes).map_err(|e| Error::Syntax {
         file: source.name.clone(),
         message: format!("not UTF-8 text ({e})"),
     })?;
     let text = text.trim_start_matches('\u{feff}');
-    let parsed = if text.trim_start().starts_with('{') {
-        serde_json::from_str::<Value>(text).map_err(|e| e.to_string())
-    } else {
-        serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
+    let yaml = |text| serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string());
+    let parsed = match text.trim_start().strip_prefix('{') {
+        None => yaml(text),
+        Some(rest) => serde_json::from_str::<Value>(text).or_else(|json_error| {
+            yaml(text).map_err(|yaml_error| {
+                let meant_as_json = source.name.to_ascii_lowercase().ends_with(".json")
+                    || rest.trim_start().starts_with('"');
+                if meant_as_json {
+                    json_error.to_string()
+                } else {
+                    yaml_error
+                }
+            })
+        }),
     };
     parsed.map_err(|message| Error::Syntax {
         file: source.name.clone(),
@@ -173,4 +189,52 @@ fn apply_overlay(document: &mut Value, source: &Source) -> Result<()> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> Result<Value> {
+        parse_document(&Source {
+            name: name.to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        })
+    }
+
+    #[test]
+    fn json_yaml_and_yaml_flow_mappings_parse() {
+        let json = parse("a.json", r#"{"openapi": "3.0.0"}"#).expect("JSON");
+        assert_eq!(json["openapi"], "3.0.0");
+        let yaml = parse("a.yaml", "openapi: 3.0.0\n").expect("YAML");
+        assert_eq!(yaml["openapi"], "3.0.0");
+        let flow = parse("a.yaml", "{openapi: 3.0.0, info: {title: t}, paths: {}}").expect("flow");
+        assert_eq!(flow["info"]["title"], "t");
+    }
+
+    #[test]
+    fn broken_json_reports_the_json_error() {
+        for (name, text) in [
+            ("spec.json", r#"{"openapi": "3.0.0", "paths": {"#),
+            ("spec", "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": [1, 2}"),
+        ] {
+            let message = parse(name, text).expect_err("broken").to_string();
+            assert!(
+                message.contains(&format!("{name}: not valid JSON or YAML")),
+                "{message}"
+            );
+            assert!(message.contains("line "), "{message}");
+            assert!(
+                !message.contains("did not find"),
+                "{name}: YAML's error: {message}"
+            );
+        }
+        let message = parse("spec.yaml", "{openapi: [3.0.0}")
+            .expect_err("broken")
+            .to_string();
+        assert!(
+            !message.contains("key must be a string"),
+            "JSON's error: {message}"
+        );
+    }
 }

@@ -9,13 +9,17 @@
 //! `emit` then splices the body into the method progenitor generated for the operation
 //! without its body, so paths, queries, headers, responses and hooks stay progenitor's.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::load::Operation;
 use crate::normalise::resolve;
 use crate::{Error, Result, naming, pointer};
+
+mod classify;
+pub(crate) mod lint;
+mod tokens;
+
+pub(crate) use classify::{Classified, classify};
 
 /// How a property travels as a part.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,71 +42,6 @@ pub(crate) enum Scalar {
     F32,
     F64,
     Bool,
-}
-
-pub(crate) enum Classified {
-    Kind(FieldKind),
-    /// The schema needs a generated type: hoist it.
-    NeedsType,
-    /// An array whose inline items need a generated type: hoist the items.
-    ItemsNeedType,
-}
-
-pub(crate) fn classify(doc: &Value, schema: &Value) -> Classified {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let target = resolve(doc, schema);
-        if is_binary(target) {
-            return Classified::Kind(FieldKind::File);
-        }
-        return match reference.strip_prefix("#/components/schemas/") {
-            Some(name) if !target.is_null() => {
-                Classified::Kind(FieldKind::Typed(naming::type_name(name)))
-            }
-            _ => Classified::NeedsType,
-        };
-    }
-    if is_binary(schema) {
-        return Classified::Kind(FieldKind::File);
-    }
-    if schema.get("enum").is_some() {
-        return Classified::NeedsType;
-    }
-    let format = schema.get("format").and_then(Value::as_str);
-    let scalar = match schema.get("type").and_then(Value::as_str) {
-        Some("string") => Some(Scalar::String),
-        Some("integer") if format == Some("int32") => Some(Scalar::I32),
-        Some("integer") => Some(Scalar::I64),
-        Some("number") if format == Some("float") => Some(Scalar::F32),
-        Some("number") => Some(Scalar::F64),
-        Some("boolean") => Some(Scalar::Bool),
-        Some("array") => {
-            let items = schema.get("items").unwrap_or(&Value::Null);
-            return match classify(doc, items) {
-                Classified::Kind(FieldKind::List(_)) | Classified::ItemsNeedType => {
-                    Classified::NeedsType
-                }
-                Classified::Kind(kind) => Classified::Kind(FieldKind::List(Box::new(kind))),
-                Classified::NeedsType if items.is_object() => Classified::ItemsNeedType,
-                Classified::NeedsType => Classified::NeedsType,
-            };
-        }
-        _ => None,
-    };
-    match scalar {
-        Some(s) if !has_composition(schema) => Classified::Kind(FieldKind::Text(s)),
-        _ => Classified::NeedsType,
-    }
-}
-
-fn is_binary(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("string")
-        && schema.get("format").and_then(Value::as_str) == Some("binary")
-}
-
-fn has_composition(schema: &Value) -> bool {
-    ["allOf", "oneOf", "anyOf", "properties"]
-        .iter()
-        .any(|k| schema.get(*k).is_some())
 }
 
 /// The essence of a media type key is `multipart/form-data`.
@@ -147,21 +86,21 @@ pub(crate) fn body_schema_pointer(doc: &Value, op_ptr: &str) -> Option<String> {
     )
 }
 
-/// `types::<name>` of an operation's multipart body: the schema's `title`, else `<Op>Body`.
-pub(crate) fn body_type_name(doc: &Value, body_ptr: &str, op: &Operation) -> String {
-    let title = doc
-        .pointer(&format!("{body_ptr}/title"))
-        .and_then(Value::as_str);
-    // A `$ref`'d body's component already names a typify type; ours must differ.
-    let is_component = body_ptr.starts_with("/components/schemas/");
-    match title {
-        Some(t) if !is_component => naming::type_name(t),
-        _ => format!("{}Body", naming::type_name(&op.name)),
+/// The `title` of an operation's multipart body schema at `body_ptr`, when it names the
+/// body type: an inline schema's title does; a `$ref`'d component already names a typify
+/// type (its key), so ours must differ from it and is `<Op>Body`.
+pub(crate) fn body_title<'a>(doc: &'a Value, body_ptr: &str) -> Option<&'a str> {
+    if body_ptr.starts_with("/components/schemas/") {
+        return None;
     }
+    doc.pointer(&format!("{body_ptr}/title"))
+        .and_then(Value::as_str)
 }
 
 struct Field {
     ident: String,
+    /// `#/…/properties/<wire>`, for errors.
+    pointer: String,
     wire: String,
     doc: Option<String>,
     required: bool,
@@ -172,19 +111,24 @@ struct Field {
 /// A multipart operation, analysed.
 pub(crate) struct MultipartOp {
     pub(crate) method_name: String,
+    /// `METHOD /path`, for errors.
+    pub(crate) label: String,
+    /// The body type's name, as `normalise` reserved it.
     pub(crate) body_type: String,
+    /// Where the body type's name comes from (its `title`, else the schema), for errors.
+    pub(crate) name_pointer: String,
     pub(crate) required: bool,
     fields: Vec<Field>,
     summary: String,
 }
 
 impl MultipartOp {
-    /// `Ok(None)` when the operation has no multipart body.
-    pub(crate) fn analyse(doc: &Value, op: &Operation) -> Result<Option<Self>> {
+    /// Analyses the multipart body of `op`, whose type `normalise` named `body_type`.
+    pub(crate) fn analyse(doc: &Value, op: &Operation, body_type: &str) -> Result<Self> {
         let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
-        let Some((body_ptr, key)) = media_type_key(doc, &op_ptr) else {
-            return Ok(None);
-        };
+        let (body_ptr, key) = media_type_key(doc, &op_ptr).ok_or_else(|| {
+            Error::Internal(format!("{}: the multipart body has gone", op.label()))
+        })?;
         let unsupported = |ptr: &str, message: String| Error::Unsupported {
             operation: op.label(),
             pointer: format!("#{ptr}"),
@@ -248,6 +192,7 @@ impl MultipartOp {
                 .map(str::to_owned);
             fields.push(Field {
                 ident,
+                pointer: format!("#{prop_ptr}"),
                 wire: wire.clone(),
                 doc: doc_text,
                 required: required.contains(&wire.as_str()),
@@ -257,13 +202,19 @@ impl MultipartOp {
         }
         let body_required =
             doc.pointer(&format!("{body_ptr}/required")) == Some(&Value::Bool(true));
-        Ok(Some(Self {
+        let name_pointer = match body_title(doc, &schema_ptr) {
+            Some(_) => format!("#{schema_ptr}/title"),
+            None => format!("#{schema_ptr}"),
+        };
+        Ok(Self {
             method_name: op.name.clone(),
-            body_type: body_type_name(doc, &schema_ptr, op),
+            label: op.label(),
+            body_type: body_type.to_owned(),
+            name_pointer,
             required: body_required,
             fields,
             summary: format!("`{}` (`{}`)", op.name, op.label()),
-        }))
+        })
     }
 
     pub(crate) fn has_files(&self) -> bool {
@@ -277,8 +228,9 @@ impl MultipartOp {
         self.fields.iter().any(|f| files(&f.kind))
     }
 
-    /// Names of generated types the body refers to (checked against typify's output).
-    pub(crate) fn referenced_types(&self) -> Vec<&str> {
+    /// `(type name, property pointer)` of every generated type the body refers to (checked
+    /// against typify's output).
+    pub(crate) fn referenced_types(&self) -> Vec<(&str, &str)> {
         fn typed(kind: &FieldKind) -> Option<&str> {
             match kind {
                 FieldKind::Typed(name) => Some(name),
@@ -286,138 +238,10 @@ impl MultipartOp {
                 _ => None,
             }
         }
-        self.fields.iter().filter_map(|f| typed(&f.kind)).collect()
-    }
-
-    /// The body struct and its encoder, to be placed in `mod types`.
-    pub(crate) fn body_tokens(&self) -> TokenStream {
-        let ty = format_ident!("{}", self.body_type);
-        let derive = if self.has_files() {
-            quote!(#[derive(Debug)])
-        } else {
-            quote!(#[derive(Clone, Debug)])
-        };
-        let doc = format!(
-            "The `multipart/form-data` body of {}.\n\nEach field is one part; optional fields are omitted when `None`.",
-            self.summary
-        );
-        let decls = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let base = rust_type(&f.kind);
-            let ty = if f.required {
-                base
-            } else {
-                quote!(::std::option::Option<#base>)
-            };
-            let mut text = f.doc.clone().unwrap_or_default();
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            text.push_str(&format!(
-                "Part `{}`{}.",
-                f.wire,
-                if f.required { "" } else { " (optional)" }
-            ));
-            quote! { #[doc = #text] pub #ident: #ty, }
-        });
-        let parts = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let put = encode(&f.kind, &f.wire, f.content_type.as_deref(), quote!(value));
-            if f.required {
-                quote! { { let value = self.#ident; #put } }
-            } else {
-                quote! { if let ::std::option::Option::Some(value) = self.#ident { #put } }
-            }
-        });
-        let required: Vec<_> = self.fields.iter().filter(|f| f.required).collect();
-        let new_params = required.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            let ty = rust_type(&f.kind);
-            quote!(#ident: #ty)
-        });
-        let new_fields = self.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.ident);
-            if f.required {
-                quote!(#ident,)
-            } else {
-                quote!(#ident: ::std::option::Option::None,)
-            }
-        });
-        quote! {
-            #[doc = #doc]
-            #derive
-            pub struct #ty { #(#decls)* }
-
-            impl #ty {
-                /// A body with the required parts; optional parts start as `None`.
-                pub fn new(#(#new_params),*) -> Self {
-                    Self { #(#new_fields)* }
-                }
-
-                /// Encodes this body as RFC 7578 `multipart/form-data`.
-                pub fn into_multipart(self) -> ::std::result::Result<reqwest::multipart::Form, super::multipart::MultipartError> {
-                    #[allow(unused_mut)]
-                    let mut form = reqwest::multipart::Form::new();
-                    #(#parts)*
-                    ::std::result::Result::Ok(form)
-                }
-            }
-
-            impl super::multipart::MultipartBody for #ty {
-                fn into_form(self) -> ::std::result::Result<::std::option::Option<reqwest::multipart::Form>, super::multipart::MultipartError> {
-                    self.into_multipart().map(::std::option::Option::Some)
-                }
-            }
-        }
-    }
-}
-
-fn rust_type(kind: &FieldKind) -> TokenStream {
-    match kind {
-        FieldKind::Text(Scalar::String) => quote!(::std::string::String),
-        FieldKind::Text(Scalar::I32) => quote!(i32),
-        FieldKind::Text(Scalar::I64) => quote!(i64),
-        FieldKind::Text(Scalar::F32) => quote!(f32),
-        FieldKind::Text(Scalar::F64) => quote!(f64),
-        FieldKind::Text(Scalar::Bool) => quote!(bool),
-        FieldKind::File => quote!(super::multipart::FilePart),
-        FieldKind::Typed(name) => {
-            let ident = format_ident!("{}", name);
-            quote!(#ident)
-        }
-        FieldKind::List(inner) => {
-            let inner = rust_type(inner);
-            quote!(::std::vec::Vec<#inner>)
-        }
-    }
-}
-
-/// Statements that add `value` (of `kind`) to `form` as part(s) named `wire`.
-fn encode(
-    kind: &FieldKind,
-    wire: &str,
-    content_type: Option<&str>,
-    value: TokenStream,
-) -> TokenStream {
-    let ct = match content_type {
-        Some(ct) => quote!(::std::option::Option::Some(#ct)),
-        None => quote!(::std::option::Option::None),
-    };
-    match kind {
-        FieldKind::Text(Scalar::String) => {
-            quote! { form = super::multipart::text(form, #wire, #value, #ct)?; }
-        }
-        FieldKind::Text(_) => {
-            quote! { form = super::multipart::text(form, #wire, #value.to_string(), #ct)?; }
-        }
-        FieldKind::File => quote! { form = super::multipart::file(form, #wire, #value, #ct)?; },
-        FieldKind::Typed(_) => {
-            quote! { form = super::multipart::serialized(form, #wire, &#value, #ct)?; }
-        }
-        FieldKind::List(inner) => {
-            let each = encode(inner, wire, content_type, quote!(item));
-            quote! { for item in #value { #each } }
-        }
+        self.fields
+            .iter()
+            .filter_map(|f| Some((typed(&f.kind)?, f.pointer.as_str())))
+            .collect()
     }
 }
 

@@ -55,7 +55,9 @@ pub mod multipart {
             }
         }
 
-        /// Sets the file name sent in the part's `Content-Disposition`.
+        /// Sets the file name sent in the part's `Content-Disposition`. It goes verbatim
+        /// (UTF-8 is fine); a name with `"`, `\`, CR or LF fails to encode, because
+        /// reqwest would backslash-escape it and servers do not unescape.
         pub fn file_name(mut self, name: impl Into<String>) -> Self {
             self.file_name = Some(name.into());
             self
@@ -189,7 +191,14 @@ pub mod multipart {
             FileBody::Stream { body, length: None } => Part::stream(body),
         };
         let content_type = own.as_deref().or(single_type(content_type)).unwrap_or("application/octet-stream");
-        let part = with_type(part, name, Some(content_type))?.file_name(file_name.unwrap_or_else(|| name.to_owned()));
+        let file_name = file_name.unwrap_or_else(|| name.to_owned());
+        if let Some(c) = file_name.chars().find(|c| matches!(c, '"' | '\\' | '\r' | '\n')) {
+            return Err(MultipartError {
+                part: name,
+                message: format!("file name {file_name:?} contains {c:?}, which a multipart/form-data file name cannot carry"),
+            });
+        }
+        let part = with_type(part, name, Some(content_type))?.file_name(file_name);
         Ok(form.part(name, part))
     }
 

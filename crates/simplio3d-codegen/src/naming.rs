@@ -240,25 +240,66 @@ pub(crate) fn sanitize_field(wire: &str) -> String {
     snake
 }
 
-/// A PascalCase type name for a schema name or title, as typify derives it from a
-/// `components/schemas` key.
+/// The Rust type name typify gives a schema named `raw` (a `components/schemas` key, or a
+/// title): a copy of typify-impl 0.8's `sanitize(raw, Case::Pascal)` (`src/util.rs`), which
+/// is private. It must match exactly: a multipart part whose property `$ref`s a component
+/// names typify's type for it (`3DModel` → `X3dModel`, `self` → `Self_`, `Größe` kept).
+/// The unit test `type_names_match_typify` checks it against typify itself.
 pub(crate) fn type_name(raw: &str) -> String {
-    let mut pascal = raw.to_pascal_case();
-    pascal.retain(|c| c.is_ascii_alphanumeric() || c == '_');
-    if pascal.is_empty() || pascal.starts_with(|c: char| c.is_ascii_digit()) {
-        pascal.insert_str(0, "Type");
+    let out = match raw {
+        "+1" => "plus1".to_owned(),
+        "-1" => "minus1".to_owned(),
+        _ => raw
+            .replace('\'', "")
+            .replace(|c| !unicode_ident::is_xid_continue(c), "-")
+            .to_pascal_case(),
+    };
+    let out = match out.chars().next() {
+        None => "X".to_owned(),
+        Some(c) if unicode_ident::is_xid_start(c) => out,
+        Some(_) => format!("X{out}"),
+    };
+    // typify's `accept_as_ident`: keywords (including `Self`, `gen`) get a trailing `_`.
+    if out == "_" || out == "Self" || is_keyword(&out) {
+        format!("{out}_")
+    } else {
+        out
     }
-    pascal
 }
 
-/// `createSession` for an overlay `operationId` that snake_cases to `name`.
-pub(crate) fn camel(name: &str) -> String {
-    let pascal = name.to_pascal_case();
-    let mut chars = pascal.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+/// The `operationId` an overlay should give an operation for it to be named `name`:
+/// camelCase when that snake_cases back to `name` (`create_session` → `createSession`,
+/// `list_b_items_2` → `listBItems_2`), else `name` itself; `None` when no operationId
+/// would come back as `name` (a leading `_`, which snake_case drops).
+pub(crate) fn overlay_operation_id(name: &str) -> Option<String> {
+    [camel(name), name.to_owned()]
+        .into_iter()
+        .find(|id| unusable_reason(id).is_none() && id.to_snake_case() == name)
+}
+
+/// camelCase that keeps `_` before a digit, which snake_case would otherwise glue to the
+/// word before it (`items_2` → `items_2`, not `items2`).
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in name.split('_').enumerate() {
+        let mut chars = word.chars();
+        match chars.next() {
+            None => {}
+            Some(c) if i == 0 => {
+                out.push(c.to_ascii_lowercase());
+                out.push_str(chars.as_str());
+            }
+            Some(c) if c.is_ascii_digit() => {
+                out.push('_');
+                out.push_str(word);
+            }
+            Some(c) => {
+                out.push(c.to_ascii_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -370,6 +411,105 @@ mod tests {
         assert_eq!(sanitize_field("3d"), "_3d");
         assert_eq!(sanitize_field("file[]"), "file");
         assert_eq!(type_name("create-session body"), "CreateSessionBody");
-        assert_eq!(camel("create_session"), "createSession");
+        assert_eq!(type_name("3DModel"), "X3dModel");
+        assert_eq!(type_name("self"), "Self_");
+        assert_eq!(type_name("Größe"), "Größe");
+    }
+
+    /// Expected names read off typify-impl 0.8's `sanitize` (`src/util.rs`).
+    const TYPIFY_NAMES: &[(&str, &str)] = &[
+        ("pet", "Pet"),
+        ("create-session body", "CreateSessionBody"),
+        ("3DModel", "X3dModel"),
+        ("3d", "X3d"),
+        ("self", "Self_"),
+        ("Self", "Self_"),
+        ("type", "Type"),
+        ("Größe", "Größe"),
+        ("naïve café", "NaïveCafé"),
+        ("don't", "Dont"),
+        ("a.b/c", "ABC"),
+        ("_private", "Private"),
+        ("@@@", "X"),
+        ("+1", "plus1"),
+        ("-1", "minus1"),
+        ("v2_item", "V2Item"),
+        ("HTTPServer", "HttpServer"),
+    ];
+
+    #[test]
+    fn type_names_follow_typify_rules() {
+        for (raw, expected) in TYPIFY_NAMES {
+            assert_eq!(type_name(raw), *expected, "{raw:?}");
+        }
+    }
+
+    /// typify's function is private, so ask typify itself (through progenitor): a component
+    /// per table entry, and the generated type must carry the name we predict.
+    #[test]
+    fn type_names_match_typify() {
+        let mut schemas = serde_json::Map::new();
+        for (raw, _) in TYPIFY_NAMES.iter().filter(|(raw, _)| !raw.ends_with('1')) {
+            schemas.insert(
+                (*raw).to_owned(),
+                serde_json::json!({ "type": "object", "properties": { "a": { "type": "string" } } }),
+            );
+        }
+        let doc = serde_json::json!({
+            "openapi": "3.0.0",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": schemas },
+        });
+        let openapi: openapiv3::OpenAPI = serde_json::from_value(doc).expect("a valid document");
+        let mut generator = progenitor::Generator::new(&progenitor::GenerationSettings::default());
+        generator
+            .generate_tokens(&openapi)
+            .expect("progenitor generates");
+        let names: BTreeSet<String> = generator
+            .get_type_space()
+            .iter_types()
+            .map(|t| t.name())
+            .collect();
+        for raw in schemas.keys() {
+            assert!(
+                names.contains(&type_name(raw)),
+                "{raw:?}: typify made {names:?}, we predict {:?}",
+                type_name(raw)
+            );
+        }
+    }
+
+    #[test]
+    fn suggested_operation_ids_round_trip() {
+        assert_eq!(
+            overlay_operation_id("create_session").as_deref(),
+            Some("createSession")
+        );
+        assert_eq!(
+            overlay_operation_id("list_b_items_2").as_deref(),
+            Some("listBItems_2")
+        );
+        assert_eq!(overlay_operation_id("a_b_c").as_deref(), Some("a_b_c"));
+        assert_eq!(overlay_operation_id("_3d"), None);
+        let paths = [
+            "/api/v1/configurators/{id}/textures",
+            "/b/items",
+            "/v2/3d-models/{model_id}/x_y",
+            "/a/b/c/d",
+            "/",
+        ];
+        for path in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let mut names = derived_candidates(method, path);
+                names.push(format!("{}_2", names[0]));
+                for name in names {
+                    let id = overlay_operation_id(&name)
+                        .unwrap_or_else(|| panic!("{name}: no operationId"));
+                    assert_eq!(id.to_snake_case(), name, "{id}");
+                    assert_eq!(unusable_reason(&id), None, "{id}");
+                }
+            }
+        }
     }
 }

@@ -5,14 +5,13 @@
 //! inline schemas into `components/schemas` so that every generated type has a name we chose
 //! (a `title` set by the overlay wins over the default).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-use heck::ToPascalCase;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use crate::hoist::Hoister;
 use crate::load::{Operation, Warning};
-use crate::multipart::{self, Classified};
-use crate::{Error, Result, naming, pointer};
+use crate::{Error, Result, multipart, naming, pointer};
 
 /// HTTP methods a path item may hold, in the order OpenAPI lists them.
 pub(crate) const METHODS: &[&str] = &[
@@ -24,6 +23,8 @@ pub(crate) struct Normalised {
     pub(crate) document: Value,
     pub(crate) operations: Vec<Operation>,
     pub(crate) warnings: Vec<Warning>,
+    /// Operation pointer → the name of its multipart body type.
+    pub(crate) multipart_bodies: BTreeMap<String, String>,
 }
 
 pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
@@ -55,6 +56,22 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
     if !root.get("paths").is_some_and(Value::is_object) {
         return Err(invalid("#/paths", "missing or not an object".into()));
     }
+    // Hoisting adds to `components/schemas`; anything else there would lose the schemas
+    // that the hoisted `$ref`s point to.
+    if let Some(components) = root.get("components") {
+        if !components.is_object() {
+            return Err(invalid(
+                "#/components",
+                "must be an object (a Components Object)".into(),
+            ));
+        }
+        if components.get("schemas").is_some_and(|s| !s.is_object()) {
+            return Err(invalid(
+                "#/components/schemas",
+                "must be an object mapping names to schemas".into(),
+            ));
+        }
+    }
 
     let found = collect_operations(&doc, file)?;
     check_path_parameters(&doc, &found)?;
@@ -77,11 +94,12 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
                     found.method.to_uppercase(),
                     found.path
                 ),
-                overlay_action: Some(format!(
-                    "  - target: \"{}\"\n    update:\n      operationId: {}\n",
-                    pointer::overlay_target(&found.path, &found.method),
-                    naming::camel(&name)
-                )),
+                overlay_action: naming::overlay_operation_id(&name).map(|id| {
+                    format!(
+                        "  - target: {}\n    update:\n      operationId: {id}\n",
+                        pointer::yaml_quoted(&pointer::overlay_target(&found.path, &found.method)),
+                    )
+                }),
             });
         }
         if let Some(op) = operation_mut(&mut doc, &found.path, &found.method) {
@@ -96,14 +114,36 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         });
     }
 
-    let mut hoister = Hoister::new(&doc);
     for op in &operations {
-        hoister.operation(&mut doc, op)?;
+        for warning in multipart::lint::check(&doc, op)? {
+            // Operations sharing a `$ref`'d body would repeat its warnings (and an action
+            // that, applied twice, fails the strict overlay): once per node.
+            if !warnings
+                .iter()
+                .any(|w: &Warning| w.pointer == warning.pointer)
+            {
+                warnings.push(warning);
+            }
+        }
+    }
+
+    let mut hoister = Hoister::new(&doc);
+    // Multipart body names first: they are ours to emit beside typify's types, so hoisted
+    // schemas must steer clear of them, and two bodies must not share one.
+    let mut multipart_bodies = BTreeMap::new();
+    for op in &operations {
+        if let Some(name) = hoister.reserve_multipart_body(&doc, op)? {
+            multipart_bodies.insert(op.pointer.clone(), name);
+        }
+    }
+    for op in &operations {
+        let body_name = multipart_bodies.get(&op.pointer).map(String::as_str);
+        hoister.operation(&mut doc, op, body_name)?;
     }
 
     let openapi: openapiv3::OpenAPI =
         serde_path_to_error::deserialize(doc.clone()).map_err(|e| {
-            let pointer = schema_error_pointer(&e.path().to_string());
+            let pointer = schema_error_pointer(e.path());
             let (pointer, message) = refine_path_item_error(&doc, pointer, e.inner().to_string());
             invalid(
                 &pointer,
@@ -115,19 +155,27 @@ pub(crate) fn normalise(mut doc: Value, file: &str) -> Result<Normalised> {
         document: doc,
         operations,
         warnings,
+        multipart_bodies,
     })
 }
 
-/// serde_path_to_error's `paths./items.get` → `#/paths/~1items/get`.
-fn schema_error_pointer(path: &str) -> String {
-    if path == "." {
-        return "#".to_owned();
-    }
-    path.split('.').fold(String::from("#"), |mut out, segment| {
+/// serde_path_to_error's path `paths` → `/files/{name}.json` → `get` as the JSON pointer
+/// `#/paths/~1files~1{name}.json/get`, segment by segment (its `Display` joins them with
+/// `.`, which a path or media type may itself contain). It ends where the path is unknown.
+fn schema_error_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("#");
+    for segment in path.iter() {
+        let token = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => break,
+        };
         out.push('/');
-        out.push_str(&pointer::escape(segment));
-        out
-    })
+        out.push_str(&pointer::escape(&token));
+    }
+    out
 }
 
 /// openapiv3's `Paths` hides where inside it an error is; deserialise each path item alone to find it.
@@ -137,7 +185,7 @@ fn refine_path_item_error(doc: &Value, pointer: String, message: String) -> (Str
     }
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::PathItem>(item.clone()) {
-            let inner = schema_error_pointer(&e.path().to_string());
+            let inner = schema_error_pointer(e.path());
             let inner = inner.trim_start_matches('#');
             return (
                 format!("#/paths/{}{inner}", pointer::escape(path)),
@@ -255,178 +303,4 @@ fn operation_mut<'a>(
         .get_mut(path)?
         .get_mut(method)?
         .as_object_mut()
-}
-
-/// Moves inline schemas into `components/schemas` under names nobody else uses.
-struct Hoister {
-    taken: BTreeSet<String>,
-}
-
-impl Hoister {
-    fn new(doc: &Value) -> Self {
-        let taken = doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .map(|m| m.keys().map(|k| naming::type_name(k)).collect())
-            .unwrap_or_default();
-        Self { taken }
-    }
-
-    fn operation(&mut self, doc: &mut Value, op: &Operation) -> Result<()> {
-        let base = op.name.to_pascal_case();
-        let op_ptr = format!("/paths/{}/{}", pointer::escape(&op.path), op.method);
-
-        // JSON request bodies.
-        let content_ptr = format!("{op_ptr}/requestBody/content");
-        for media in json_media_types(doc, &content_ptr) {
-            let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
-            self.hoist(doc, &ptr, &format!("{base}Body"), op, false)?;
-        }
-
-        // Responses: the first schema gets `<Op>Response`, later ones add their status.
-        let responses_ptr = format!("{op_ptr}/responses");
-        let statuses: Vec<String> = doc
-            .pointer(&responses_ptr)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut first = true;
-        for status in statuses {
-            let content_ptr = format!("{responses_ptr}/{}/content", pointer::escape(&status));
-            for media in json_media_types(doc, &content_ptr) {
-                let ptr = format!("{content_ptr}/{}/schema", pointer::escape(&media));
-                let default = if first {
-                    format!("{base}Response")
-                } else {
-                    format!("{base}Response{}", naming::type_name(&status))
-                };
-                if self.hoist(doc, &ptr, &default, op, false)? {
-                    first = false;
-                }
-            }
-        }
-
-        // Multipart property schemas that need a generated type (enums, objects, ...).
-        let Some(body) = multipart::body_schema_pointer(doc, &op_ptr) else {
-            return Ok(());
-        };
-        let body_name = multipart::body_type_name(doc, &body, op);
-        let props_ptr = format!("{body}/properties");
-        let props: Vec<String> = doc
-            .pointer(&props_ptr)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        for prop in props {
-            let ptr = format!("{props_ptr}/{}", pointer::escape(&prop));
-            let prop_type = format!("{body_name}{}", naming::type_name(&prop));
-            let schema = doc.pointer(&ptr).cloned().unwrap_or(Value::Null);
-            match multipart::classify(doc, &schema) {
-                Classified::Kind(_) => {}
-                Classified::NeedsType => {
-                    self.hoist(doc, &ptr, &prop_type, op, true)?;
-                }
-                Classified::ItemsNeedType => {
-                    self.hoist(
-                        doc,
-                        &format!("{ptr}/items"),
-                        &format!("{prop_type}Item"),
-                        op,
-                        true,
-                    )?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Hoists the schema at `ptr` if it is inline and worth a name (or `force`d). Returns
-    /// whether a schema was there at all.
-    fn hoist(
-        &mut self,
-        doc: &mut Value,
-        ptr: &str,
-        default_name: &str,
-        op: &Operation,
-        force: bool,
-    ) -> Result<bool> {
-        let Some(schema) = doc.pointer(ptr) else {
-            return Ok(false);
-        };
-        if schema.get("$ref").is_some() || !(force || deserves_a_name(schema)) {
-            return Ok(true);
-        }
-        let name = match schema.get("title").and_then(Value::as_str) {
-            Some(title) => {
-                let name = naming::type_name(title);
-                if !self.taken.insert(name.clone()) {
-                    return Err(Error::Unsupported {
-                        operation: op.label(),
-                        pointer: format!("#{ptr}/title"),
-                        message: format!(
-                            "title {title:?} names type `{name}`, which another schema already has"
-                        ),
-                    });
-                }
-                name
-            }
-            None => {
-                let mut name = default_name.to_owned();
-                let mut n = 2;
-                while !self.taken.insert(name.clone()) {
-                    name = format!("{default_name}{n}");
-                    n += 1;
-                }
-                name
-            }
-        };
-        let schema = std::mem::replace(
-            doc.pointer_mut(ptr).expect("pointer resolved above"),
-            json!({ "$ref": format!("#/components/schemas/{name}") }),
-        );
-        let root = doc.as_object_mut().expect("checked to be an object");
-        let components = root.entry("components").or_insert_with(|| json!({}));
-        if !components.is_object() {
-            *components = json!({});
-        }
-        let schemas = components
-            .as_object_mut()
-            .expect("made an object above")
-            .entry("schemas")
-            .or_insert_with(|| json!({}));
-        if let Some(schemas) = schemas.as_object_mut() {
-            schemas.insert(name, schema);
-        }
-        Ok(true)
-    }
-}
-
-fn json_media_types(doc: &Value, content_ptr: &str) -> Vec<String> {
-    doc.pointer(content_ptr)
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.keys()
-                .filter(|k| {
-                    let essence = k.split(';').next().unwrap_or("").trim();
-                    essence == "application/json" || essence.ends_with("+json")
-                })
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Objects, enums and compositions get a named type; primitives and arrays of them do not.
-fn deserves_a_name(schema: &Value) -> bool {
-    [
-        "properties",
-        "enum",
-        "allOf",
-        "oneOf",
-        "anyOf",
-        "additionalProperties",
-    ]
-    .iter()
-    .any(|k| schema.get(*k).is_some())
-        || schema.get("type").and_then(Value::as_str) == Some("object")
 }

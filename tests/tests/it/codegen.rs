@@ -94,11 +94,94 @@ fn unusable_documents_fail_with_what_and_where() {
     }
 }
 
+/// swagger-php style ids: 12 or more hex digits (broader than the generator's own rule, so
+/// that a narrowed rule there cannot hide a leak here).
+fn looks_like_a_hash(id: &str) -> bool {
+    id.len() >= 12 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Every spec the suite knows: the vendor's (with and without our overlay) and each fixture
+/// (with its overlay, and without it when it has one).
+fn every_spec() -> Vec<(String, PathBuf, Option<PathBuf>)> {
+    let vendor = workspace_root().join(simplio3d_codegen::SPEC_PATH);
+    let overlay = workspace_root().join(simplio3d_codegen::OVERLAY_PATH);
+    let mut out = vec![
+        ("vendor".to_owned(), vendor.clone(), Some(overlay)),
+        ("vendor without overlay".to_owned(), vendor, None),
+    ];
+    for (stem, spec, overlay) in documents(&fixtures_dir().join("specs")) {
+        if overlay.is_some() {
+            out.push((format!("{stem} without overlay"), spec.clone(), None));
+        }
+        out.push((stem, spec, overlay));
+    }
+    out
+}
+
+/// No hash operationId of any spec reaches the generated source, neither whole nor by the
+/// 8-digit prefix a shortened name would keep.
 #[test]
-fn vendor_hash_operation_ids_never_reach_public_names() {
+fn hash_operation_ids_never_reach_generated_names() {
+    let mut hashes_seen = 0;
+    for (name, spec, overlay) in every_spec() {
+        let loaded =
+            load_files(&spec, overlay.as_deref()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let source = simplio3d_codegen::generate(&loaded).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for op in &loaded.operations {
+            let Some(id) = op
+                .vendor_operation_id
+                .as_deref()
+                .filter(|id| looks_like_a_hash(id))
+            else {
+                continue;
+            };
+            hashes_seen += 1;
+            assert!(
+                !looks_like_a_hash(&op.name),
+                "{name}: {} is named {}",
+                op.label(),
+                op.name
+            );
+            for needle in [id, &id[..8]] {
+                assert!(
+                    !source.contains(needle),
+                    "{name}: the hash {id} of {} leaked into the generated source",
+                    op.label()
+                );
+            }
+        }
+    }
+    assert!(
+        hashes_seen >= 8,
+        "only {hashes_seen} hash operationIds in the corpus"
+    );
+
+    // The committed vendor snapshot too.
+    let committed = std::fs::read_to_string(
+        workspace_root().join("crates/simplio3d-client/generated/client.rs"),
+    )
+    .expect("snapshot exists");
+    let vendor = load_files(&workspace_root().join(simplio3d_codegen::SPEC_PATH), None)
+        .expect("vendor spec loads");
+    for op in &vendor.operations {
+        if let Some(id) = op
+            .vendor_operation_id
+            .as_deref()
+            .filter(|id| looks_like_a_hash(id))
+        {
+            assert!(
+                !committed.contains(&id[..8]),
+                "{id} leaked into the snapshot"
+            );
+        }
+    }
+}
+
+/// Without the overlay the vendor's hash is replaced by the derived name, with a warning
+/// that names the overlay action to pin it.
+#[test]
+fn the_vendor_hash_gets_a_derived_name_and_a_pinning_action() {
     let spec = workspace_root().join(simplio3d_codegen::SPEC_PATH);
-    // Without the overlay the hash is replaced by the derived name, with a warning that
-    // names the overlay action to pin it.
     let loaded = load_files(&spec, None).expect("vendor spec loads");
     assert_eq!(loaded.operations[0].name, "create_session");
     assert_eq!(
@@ -115,18 +198,25 @@ fn vendor_hash_operation_ids_never_reach_public_names() {
         "{action}"
     );
     assert!(action.contains("operationId: createSession"), "{action}");
-
-    let committed = std::fs::read_to_string(
-        workspace_root().join("crates/simplio3d-client/generated/client.rs"),
-    )
-    .expect("snapshot exists");
     let source = simplio3d_codegen::generate(&loaded).expect("generates");
-    for text in [committed, source] {
+    assert!(source.contains("pub async fn create_session"));
+}
+
+/// A snapshot whose fixture was removed or renamed would otherwise linger unchecked.
+#[test]
+fn every_snapshot_has_its_fixture() {
+    let stems: Vec<String> = documents(&fixtures_dir().join("specs"))
+        .into_iter()
+        .map(|(stem, _, _)| stem)
+        .collect();
+    for entry in std::fs::read_dir(fixtures_dir().join("snapshots")).expect("snapshot dir") {
+        let path = entry.expect("readable dir entry").path();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         assert!(
-            !text.contains("40e023f5"),
-            "a hash leaked into generated names"
+            path.extension().is_some_and(|e| e == "rs") && stem.is_some_and(|s| stems.contains(&s)),
+            "{} has no fixture spec in fixtures/specs/; delete it",
+            path.display()
         );
-        assert!(text.contains("pub async fn create_session"));
     }
 }
 
@@ -147,4 +237,100 @@ fn the_overlay_pins_names_and_is_strict() {
         Err(Error::OverlayAction { index, .. }) => assert_eq!(index, 1),
         other => panic!("expected an overlay action error, got {other:?}"),
     }
+}
+
+/// The spec says things the client does not do: each is a warning with a pointer, and the
+/// dropped JSON variants come with overlay actions that, applied, settle them.
+#[test]
+fn what_the_client_leaves_out_of_a_multipart_body_is_a_warning() {
+    let spec = fixtures_dir().join("specs/multipart_and_json.yaml");
+    let loaded = load_files(&spec, None).expect("loads");
+    let body = "#/paths/~1notes/post/requestBody/content";
+    let encoding = format!("{body}/multipart~1form-data/encoding");
+    let pointers: Vec<&str> = loaded.warnings.iter().map(|w| w.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            format!("{body}/application~1json"),
+            format!("{encoding}/tags/style"),
+            format!("{encoding}/tags/explode"),
+            format!("{encoding}/attachment/headers"),
+            format!("{encoding}/attachments"),
+            "#/components/requestBodies/Comment/content/application~1json".to_owned(),
+        ]
+    );
+    for warning in &loaded.warnings[..5] {
+        assert!(warning.message.starts_with("POST /notes: "), "{warning}");
+    }
+    assert!(loaded.warnings[0].message.contains("\"application/json\""));
+    assert!(loaded.warnings[3].message.contains("\"X-Checksum\""));
+    simplio3d_codegen::generate(&loaded).expect("generates");
+
+    // The suggested actions are valid overlay YAML and remove the JSON variants.
+    let actions: String = loaded
+        .warnings
+        .iter()
+        .filter_map(|w| w.overlay_action.clone())
+        .collect();
+    let overlay = simplio3d_codegen::Source {
+        name: "suggested.overlay.yaml".into(),
+        bytes: format!("overlay: 1.0.0\ninfo: {{ title: t, version: 1.0.0 }}\nactions:\n{actions}")
+            .into_bytes(),
+    };
+    let source = simplio3d_codegen::Source::read(&spec).expect("readable");
+    let settled = simplio3d_codegen::load(&source, Some(&overlay)).expect("the actions apply");
+    let left: Vec<&str> = settled
+        .warnings
+        .iter()
+        .map(|w| w.pointer.as_str())
+        .collect();
+    assert_eq!(left, pointers[1..5]);
+}
+
+/// A derived name's suggested overlay action is valid YAML and pins the name, whatever the
+/// path holds (quotes, a backslash, a `.`), and the name it pins is the one derived.
+#[test]
+fn suggested_name_actions_apply_to_awkward_paths() {
+    let path = r#"/files/{name}.json/say "hi" it's \ok/items"#;
+    let spec = serde_json::json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Awkward paths", "version": "1" },
+        "paths": { path: {
+            "get": {
+                "operationId": "0cc175b9c0f1b6a831c399e269772661",
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "OK" } }
+            },
+            "post": {
+                "operationId": "92eb5ffee6ae2fec3ad71c777531578f",
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "OK" } }
+            }
+        } }
+    });
+    let source = simplio3d_codegen::Source {
+        name: "awkward.json".into(),
+        bytes: serde_json::to_vec(&spec).expect("serialisable"),
+    };
+    let loaded = simplio3d_codegen::load(&source, None).expect("loads");
+    let actions: String = loaded
+        .warnings
+        .iter()
+        .map(|w| w.overlay_action.clone().expect("an action"))
+        .collect();
+    assert_eq!(loaded.warnings.len(), 2);
+    let overlay = simplio3d_codegen::Source {
+        name: "pins.overlay.yaml".into(),
+        bytes: format!("overlay: 1.0.0\ninfo: {{ title: t, version: 1.0.0 }}\nactions:\n{actions}")
+            .into_bytes(),
+    };
+    let pinned = simplio3d_codegen::load(&source, Some(&overlay)).expect("the actions apply");
+    assert!(pinned.warnings.is_empty(), "{:?}", pinned.warnings);
+    let names = |s: &simplio3d_codegen::Spec| {
+        s.operations
+            .iter()
+            .map(|o| o.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&pinned), names(&loaded));
 }

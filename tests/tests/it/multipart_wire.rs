@@ -5,7 +5,8 @@
 use bytes::Bytes;
 use simplio3d_client::types::CreateSessionBody;
 use simplio3d_tests::fixtures::{
-    multipart_uploads as uploads, odd_property_names as odd, vendor_future,
+    multipart_methods as methods, multipart_refs as refs, multipart_uploads as uploads,
+    odd_property_names as odd, vendor_future,
 };
 use uploads::multipart::FilePart;
 
@@ -265,4 +266,129 @@ async fn an_invalid_part_content_type_is_an_error_naming_the_part() {
         message.contains("texture") && message.contains("not a mime type"),
         "{message}"
     );
+}
+
+/// A part `$ref`ing a binary component, an array of them, or `allOf: [{$ref: Binary}]` is a
+/// file part; enums and objects behind a `$ref` keep typify's type (and its sanitised name).
+#[tokio::test]
+async fn referenced_files_travel_as_file_parts() {
+    let server = CaptureServer::start(201, "").await;
+    let client = refs::Client::new(&server.url());
+    let body = refs::types::UploadModelBody {
+        model: refs::multipart::FilePart::bytes(&b"glb"[..]).file_name("m.glb"),
+        scans: Some(vec![
+            refs::multipart::FilePart::bytes(&b"s1"[..]).file_name("1.jpg"),
+            refs::multipart::FilePart::bytes(&b"s2"[..]),
+        ]),
+        label: Some("Chair".into()),
+        format: refs::types::X3dModel::Gltf,
+        owner: Some(refs::types::Self_ {
+            owner: Some("ann".into()),
+        }),
+        size: Some(refs::types::Größe::M),
+    };
+    client.upload_model(body).await.expect("201 is a success");
+    assert_eq!(
+        server.single().parts().await,
+        [
+            file("model", "m.glb", "application/octet-stream", b"glb"),
+            file("scans", "1.jpg", "image/jpeg", b"s1"),
+            file("scans", "scans", "image/jpeg", b"s2"),
+            text("label", "Chair"),
+            text("format", "gltf"),
+            Part {
+                name: "owner".into(),
+                file_name: None,
+                content_type: Some("application/json".into()),
+                data: Bytes::from_static(br#"{"owner":"ann"}"#),
+            },
+            text("size", "m"),
+        ]
+    );
+}
+
+/// PUT and DELETE carry multipart bodies too; a path parameter `body` keeps its name and the
+/// body argument takes the next free one; two operations share one `$ref`'d body type.
+#[tokio::test]
+async fn put_and_delete_send_multipart_beside_a_parameter_named_body() {
+    let server = CaptureServer::start(204, "").await;
+    let client = methods::Client::new(&server.url());
+    let image = methods::multipart::FilePart::bytes(&b"png"[..]).file_name("p.png");
+    let mut panel = methods::types::PanelUpload::new(image);
+    panel.caption = Some("front".into());
+    client
+        .replace_panel("board 1", 7, Some(true), panel)
+        .await
+        .expect("204 is a success");
+    let request = server.single();
+    assert_eq!(request.method, "PUT");
+    assert_eq!(request.uri.path(), "/boards/board%201/panels/7");
+    assert_eq!(request.uri.query(), Some("multipart_body=true"));
+    assert_eq!(
+        request.parts().await,
+        [
+            file("image", "p.png", "application/octet-stream", b"png"),
+            text("caption", "front")
+        ]
+    );
+
+    let server = CaptureServer::start(204, "").await;
+    let client = methods::Client::new(&server.url());
+    let reason = methods::types::DeletePanelBody::new("duplicate".into());
+    client
+        .delete_panel("b", 8, Some(reason))
+        .await
+        .expect("204 is a success");
+    let request = server.single();
+    assert_eq!(request.method, "DELETE");
+    assert_eq!(request.uri.path(), "/boards/b/panels/8");
+    assert_eq!(request.parts().await, [text("reason", "duplicate")]);
+}
+
+/// RFC 7578 §4.2: part names go verbatim in `name="…"` (UTF-8 as is), never as reqwest's
+/// default `name*=utf-8''…`, which multer and PHP do not read.
+#[tokio::test]
+async fn part_names_with_spaces_and_non_ascii_go_verbatim() {
+    let server = CaptureServer::start(204, "").await;
+    let client = odd::Client::new(&server.url());
+    let mut body = odd::types::CreateLabelBody::new("Oak chair".into());
+    body.gre = Some("XL".into());
+    body.field = Some("椅子".into());
+    body.scan = Some(odd::multipart::FilePart::bytes(&b"s"[..]).file_name("größe 1.png"));
+    client.create_label(body).await.expect("204 is a success");
+    let request = server.single();
+    let raw = String::from_utf8_lossy(&request.body);
+    assert!(!raw.contains("name*="), "{raw}");
+    assert!(raw.contains(r#"name="display name""#), "{raw}");
+    assert_eq!(
+        request.parts().await,
+        [
+            text("display name", "Oak chair"),
+            text("größe", "XL"),
+            text("名前", "椅子"),
+            file("scan", "größe 1.png", "application/octet-stream", b"s"),
+        ]
+    );
+}
+
+/// reqwest would backslash-escape these, and servers do not unescape: an encode-time error
+/// naming the part, and nothing is sent.
+#[tokio::test]
+async fn a_file_name_that_cannot_be_carried_is_an_error_naming_the_part() {
+    for bad in ["say \"hi\".png", r"C:\scan.png", "a\r\nX-Injected: 1.png"] {
+        let server = CaptureServer::start(204, "").await;
+        let client = odd::Client::new(&server.url());
+        let mut body = odd::types::CreateLabelBody::new("x".into());
+        body.scan = Some(odd::multipart::FilePart::bytes(&b"s"[..]).file_name(bad));
+        let error = client
+            .create_label(body)
+            .await
+            .expect_err("the file name cannot be sent");
+        let message = error.to_string();
+        assert!(
+            message.contains("`scan`") && message.contains("file name"),
+            "{bad:?}: {message}"
+        );
+        assert_eq!(server.count(), 0, "{bad:?} was sent");
+    }
 }

@@ -111,6 +111,11 @@ impl CaptureServer {
         format!("http://{}", self.addr)
     }
 
+    /// How many requests arrived so far.
+    pub fn count(&self) -> usize {
+        self.requests.lock().expect("not poisoned").len()
+    }
+
     /// The only request received so far.
     pub fn single(&self) -> Captured {
         let requests = self.requests.lock().expect("not poisoned");
