@@ -18,7 +18,7 @@ fn main() {
                 println!("cargo::warning={line}");
             }
         }
-        simplio3d_codegen::generate(&loaded)
+        simplio3d_codegen::generate_with(&loaded, &simplio3d_codegen::Settings::sdk_client())
     });
     match generated {
         Ok(source) => {

@@ -94,7 +94,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?;
     }
     let generated =
-        simplio3d_codegen::generate(&spec).with_context(|| not_taken("code generation"))?;
+        simplio3d_codegen::generate_with(&spec, &simplio3d_codegen::Settings::sdk_client())
+            .with_context(|| not_taken("code generation"))?;
     for warning in &spec.warnings {
         eprintln!("warning: {warning}");
     }

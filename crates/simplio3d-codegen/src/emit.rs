@@ -9,10 +9,50 @@ use crate::multipart::{MultipartOp, RUNTIME};
 use crate::splice::{check_arguments, splice_body};
 use crate::{Error, Result, Spec};
 
-/// Generates the client for a loaded [`Spec`]: formatted Rust source with a banner.
+/// Generates the client for a loaded [`Spec`] with the default [`Settings`]: formatted Rust
+/// source with a banner.
 ///
 /// The same spec always yields the same text, byte for byte.
 pub fn generate(spec: &Spec) -> Result<String> {
+    generate_with(spec, &Settings::default())
+}
+
+/// Choices about the generated client that the spec does not make.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// A Rust type path that every `Client` carries as progenitor's "inner" value
+    /// (`Client::new(baseurl, inner)`, `ClientInfo::inner`), so that the client's own
+    /// `ClientHooks` can read per-client state. `None`: `()`, and `Client::new(baseurl)`.
+    pub inner_type: Option<String>,
+}
+
+impl Settings {
+    /// The settings `simplio3d-client` is generated with: its build script and
+    /// `cargo xtask regen` both take them from here, so the committed snapshot and the build
+    /// output cannot drift apart. `crate::ClientState` is hand-written in that crate.
+    pub fn sdk_client() -> Self {
+        Settings {
+            inner_type: Some("crate::ClientState".to_owned()),
+        }
+    }
+
+    fn progenitor(&self) -> Result<progenitor::GenerationSettings> {
+        let mut settings = progenitor::GenerationSettings::default();
+        if let Some(inner) = &self.inner_type {
+            let inner: syn::Type = syn::parse_str(inner).map_err(|e| {
+                Error::Internal(format!(
+                    "settings: inner type `{inner}` is not a Rust type: {e}"
+                ))
+            })?;
+            settings.with_inner_type(quote::quote!(#inner));
+        }
+        Ok(settings)
+    }
+}
+
+/// [`generate`] with chosen [`Settings`].
+pub fn generate_with(spec: &Spec, settings: &Settings) -> Result<String> {
     let mut openapi = spec.openapi.clone();
     let mut multipart_ops = Vec::new();
     for op in &spec.operations {
@@ -33,7 +73,7 @@ pub fn generate(spec: &Spec) -> Result<String> {
         }
     }
 
-    let mut generator = progenitor::Generator::new(&progenitor::GenerationSettings::default());
+    let mut generator = progenitor::Generator::new(&settings.progenitor()?);
     let tokens = run_progenitor(&mut generator, &openapi)
         .map_err(|message| blame(spec, &openapi, message))?;
     let known_types: BTreeSet<String> = generator

@@ -28,7 +28,7 @@ mod normalise;
 mod pointer;
 mod splice;
 
-pub use emit::generate;
+pub use emit::{Settings, generate, generate_with};
 pub use error::Error;
 pub use harness::generate_harness;
 pub use load::{Operation, Source, Spec, Warning, load, load_files};

@@ -2,10 +2,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use backon::Retryable as _;
 use bytes::Bytes;
 use futures::{Stream, StreamExt as _};
 use reqwest::StatusCode;
@@ -50,7 +48,6 @@ pub(crate) struct Inner {
     pub(crate) generated: simplio3d_client::Client,
     pub(crate) base_url: Url,
     pub(crate) retry: RetryPolicy,
-    pub(crate) max_response_bytes: u64,
     /// reqwest's own per-request timeout; the deadline needs its own timer only when sooner.
     pub(crate) request_timeout: Duration,
     /// Kept only to scrub it from server-supplied text before that text enters an error.
@@ -139,6 +136,11 @@ impl Simplio3d {
         .await
     }
 
+    /// Attempts until one succeeds, fails for good, or the policy or deadline says stop.
+    ///
+    /// A loop over backon's backoff sequence (with our full jitter) rather than backon's
+    /// `Retryable` adapter: the first attempt, which almost always succeeds, then costs no
+    /// retry machinery, and the call's future stays small.
     async fn call_with_retries(
         &self,
         body: impl Fn() -> CreateSessionBody,
@@ -146,36 +148,40 @@ impl Simplio3d {
         let policy = &self.inner.retry;
         let started = Instant::now();
         let deadline = started + policy.get_deadline();
-        let attempts = AtomicU32::new(0);
-
-        let attempt = || {
-            let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut backoff = None;
+        let mut attempt: u32 = 1;
+        let result = loop {
             let span = tracing::debug_span!(
                 "simplio3d.attempt",
                 operation = "create_session",
-                attempt = number,
+                attempt,
                 status = field::Empty,
                 latency_ms = field::Empty,
             );
-            self.attempt(body(), started, deadline).instrument(span)
+            let error = match self
+                .attempt(body(), started, deadline)
+                .instrument(span)
+                .await
+            {
+                Err(error) if error.is_retryable() => error,
+                done => break done,
+            };
+            // `None`: attempts exhausted.
+            let Some(delay) = backoff.get_or_insert_with(|| policy.backoff()).next() else {
+                break Err(error);
+            };
+            let wait = error.retry_after().unwrap_or(delay);
+            if Instant::now() + wait >= deadline {
+                break Err(error);
+            }
+            tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         };
-        let result = attempt
-            .retry(policy.backoff())
-            .when(Error::is_retryable)
-            .adjust(|error, backoff| {
-                // `None` from backon: attempts exhausted.
-                let backoff = backoff?;
-                let wait = error.retry_after().unwrap_or(backoff);
-                (Instant::now() + wait < deadline).then_some(wait)
-            })
-            .notify(|error, wait| {
-                tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
-            })
-            .await;
 
         let span = tracing::Span::current();
         let latency_ms = millis(started.elapsed());
-        span.record("attempts", attempts.load(Ordering::Relaxed));
+        span.record("attempts", attempt);
         span.record("latency_ms", latency_ms);
         match &result {
             Ok(_) => {
@@ -201,13 +207,10 @@ impl Simplio3d {
     ) -> Result<Session, Error> {
         let attempt_started = Instant::now();
         let remaining = deadline.saturating_duration_since(attempt_started);
-        // Boxed once: the generated future is ~1.7 KB, and each layer above (limit, timeout,
-        // span, retry) would otherwise hold and move it by value (the wrapper's future was
-        // 4.2 KB unboxed, 1.4 KB boxed; see the bench's `BENCH_PROFILE` mode).
-        let call = simplio3d_client::with_response_limit(
-            self.inner.max_response_bytes,
-            Box::pin(self.inner.generated.create_session(body)),
-        );
+        // Boxed once: the generated future is ~1.7 KB, and each layer above (timeout, span,
+        // retry loop) would otherwise hold and move it by value (see the bench's
+        // `BENCH_PROFILE` mode, which prints the sizes).
+        let call = Box::pin(self.inner.generated.create_session(body));
         // reqwest's timeout already bounds the attempt; a second timer per attempt is only
         // needed when the overall deadline comes first.
         let outcome = if remaining < self.inner.request_timeout {

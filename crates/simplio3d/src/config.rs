@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
@@ -51,12 +51,20 @@ pub struct Simplio3dBuilder {
     base_url: Option<String>,
     base_url_setting: &'static str,
     timeout: Duration,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     retry: RetryPolicy,
     user_agent: Option<String>,
     allow_insecure_http: bool,
     max_response_bytes: u64,
-    http: Option<reqwest::ClientBuilder>,
+    http: Option<Http>,
+}
+
+/// Where the HTTP client comes from.
+enum Http {
+    /// Ours, built from the caller's builder with our settings on top.
+    Builder(Box<reqwest::ClientBuilder>),
+    /// The caller's, used as it is.
+    Client(reqwest::Client),
 }
 
 impl fmt::Debug for Simplio3dBuilder {
@@ -70,7 +78,13 @@ impl fmt::Debug for Simplio3dBuilder {
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("http", &self.http.as_ref().map(|_| "custom"))
+            .field(
+                "http",
+                &self.http.as_ref().map(|http| match http {
+                    Http::Builder(_) => "http_client_builder",
+                    Http::Client(_) => "http_client",
+                }),
+            )
             .finish()
     }
 }
@@ -83,7 +97,7 @@ impl Default for Simplio3dBuilder {
             base_url: None,
             base_url_setting: "base_url",
             timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: None,
             retry: RetryPolicy::default(),
             user_agent: None,
             allow_insecure_http: false,
@@ -119,7 +133,7 @@ impl Simplio3dBuilder {
 
     /// Time limit for establishing a connection; default 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -146,7 +160,7 @@ impl Simplio3dBuilder {
     /// [`Error::ResponseTooLarge`] and the rest is never read, so a broken or hostile server
     /// cannot make the client buffer without bound. Default 1 MiB. Enforced inside the
     /// generated client's own request path
-    /// ([`simplio3d_client::with_response_limit`]).
+    /// ([`simplio3d_client::ClientState`]).
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
@@ -155,11 +169,10 @@ impl Simplio3dBuilder {
     /// Start from your own `reqwest::ClientBuilder` (proxies, root certificates, local
     /// address, connection pool settings, …).
     ///
-    /// A builder rather than a built `reqwest::Client`, because the wrapper must still add
-    /// to it: the sensitive `Authorization` default header (the generated client has no
-    /// per-request auth hook), the timeouts, the user agent, and a redirect policy that
-    /// never follows redirects (so the key cannot be forwarded to another host). Those
-    /// four settings override yours; everything else is kept.
+    /// The wrapper adds to it the timeouts, the user agent, `https_only` for non-loopback
+    /// hosts and a redirect policy that never follows redirects (so the key cannot be
+    /// forwarded anywhere); those override yours, everything else is kept. To use a client
+    /// as it is, see [`http_client`](Self::http_client).
     ///
     /// ```
     /// let client = simplio3d::Simplio3d::builder()
@@ -169,7 +182,32 @@ impl Simplio3dBuilder {
     /// # Ok::<(), simplio3d::Error>(())
     /// ```
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.http = Some(builder);
+        self.http = Some(Http::Builder(Box::new(builder)));
+        self
+    }
+
+    /// Use your own, already built `reqwest::Client` as it is (to share its connection
+    /// pool, proxies and TLS settings with the rest of your application). Replaces
+    /// [`http_client_builder`](Self::http_client_builder); the last of the two wins.
+    ///
+    /// The API key, the [`timeout`](Self::timeout) and the response limit are still applied,
+    /// per request, by the generated client's hooks ([`simplio3d_client::ClientState`]).
+    /// The client's own connect timeout, user agent and redirect policy apply instead of
+    /// ours, so setting [`connect_timeout`](Self::connect_timeout) or
+    /// [`user_agent`](Self::user_agent) as well is a configuration error. If the client
+    /// follows redirects, reqwest drops the `Authorization` header on any change of scheme,
+    /// host or port, so the key does not leave the API's origin.
+    ///
+    /// ```
+    /// let shared = reqwest::Client::new();
+    /// let client = simplio3d::Simplio3d::builder()
+    ///     .api_key("k")
+    ///     .http_client(shared.clone())
+    ///     .build()?;
+    /// # Ok::<(), simplio3d::Error>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(Http::Client(client));
         self
     }
 
@@ -227,7 +265,7 @@ impl Simplio3dBuilder {
         if self.timeout.is_zero() {
             return Err(Error::config("timeout", "must be greater than zero"));
         }
-        if self.connect_timeout.is_zero() {
+        if self.connect_timeout.is_some_and(|t| t.is_zero()) {
             return Err(Error::config(
                 "connect_timeout",
                 "must be greater than zero",
@@ -245,22 +283,42 @@ impl Simplio3dBuilder {
                 "the deadline must be greater than zero",
             ));
         }
-        let user_agent = self
-            .user_agent
-            .unwrap_or_else(|| concat!("simplio3d-rust/", env!("CARGO_PKG_VERSION")).to_owned());
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
-            Error::config("user_agent", "must be visible ASCII (a valid header value)")
-        })?;
+        let user_agent = match &self.user_agent {
+            Some(agent) => HeaderValue::from_str(agent).map_err(|_| {
+                Error::config("user_agent", "must be visible ASCII (a valid header value)")
+            })?,
+            None => HeaderValue::from_static(concat!("simplio3d-rust/", env!("CARGO_PKG_VERSION"))),
+        };
 
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
-        let http = self
-            .http
-            .unwrap_or_default()
-            .default_headers(headers)
+        let mut state = simplio3d_client::ClientState::new()
+            .authorization(auth)
+            .max_response_bytes(self.max_response_bytes);
+        let http = match self.http {
+            Some(Http::Client(client)) => {
+                // Per request, as that client's own timeout (if any) is not ours to change.
+                // Our own client carries it instead: a per-request timeout costs reqwest an
+                // allocation on every request.
+                state = state.timeout(self.timeout);
+                for (set, setting) in [
+                    (self.user_agent.is_some(), "user_agent"),
+                    (self.connect_timeout.is_some(), "connect_timeout"),
+                ] {
+                    if set {
+                        return Err(Error::config(
+                            setting,
+                            "cannot be applied to a client passed with `http_client`; set it on that reqwest::Client",
+                        ));
+                    }
+                }
+                client
+            }
+            builder => match builder {
+                Some(Http::Builder(builder)) => *builder,
+                _ => reqwest::Client::builder(),
+            }
             .user_agent(user_agent)
             .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
             .https_only(!(self.allow_insecure_http || is_loopback(&base_url)))
             .build()
@@ -269,17 +327,19 @@ impl Simplio3dBuilder {
                     "http_client_builder",
                     format!("cannot build the HTTP client: {e}"),
                 )
-            })?;
+            })?,
+        };
 
+        // The key and the body limit (and for a caller's client, the attempt timeout) go
+        // through the generated client's own hooks, whichever reqwest::Client sends it.
         // The generated client appends `/api/...` to the base URL as text.
         let stem = base_url.as_str().trim_end_matches('/');
-        let generated = simplio3d_client::Client::new_with_client(stem, http);
+        let generated = simplio3d_client::Client::new_with_client(stem, http, state);
         Ok(Simplio3d {
             inner: Arc::new(Inner {
                 generated,
                 base_url,
                 retry: self.retry,
-                max_response_bytes: self.max_response_bytes,
                 request_timeout: self.timeout,
                 api_key: api_key.clone(),
             }),
@@ -468,6 +528,28 @@ mod tests {
             )
             .0,
             "retry"
+        );
+    }
+
+    #[test]
+    fn settings_a_callers_client_cannot_take_are_refused() {
+        let b = || {
+            Simplio3d::builder()
+                .api_key("k")
+                .http_client(reqwest::Client::new())
+        };
+        assert!(b().build().is_ok());
+        assert_eq!(setting_of(b().user_agent("x/1").build()).0, "user_agent");
+        assert_eq!(
+            setting_of(b().connect_timeout(Duration::from_secs(1)).build()).0,
+            "connect_timeout"
+        );
+        // The last of `http_client` and `http_client_builder` wins.
+        assert!(
+            b().http_client_builder(reqwest::Client::builder())
+                .user_agent("x/1")
+                .build()
+                .is_ok()
         );
     }
 

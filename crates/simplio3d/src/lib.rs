@@ -39,7 +39,7 @@
 //! Every response body is read through a size limit
 //! ([`Simplio3dBuilder::max_response_bytes`], default 1 MiB; past it,
 //! [`Error::ResponseTooLarge`]), enforced inside the generated client's own `exec` hook
-//! ([`simplio3d_client::with_response_limit`]). Error responses are mostly not read at
+//! ([`simplio3d_client::ClientState`]). Error responses are mostly not read at
 //! all, and a message is looked for in at most 64 KiB. Time is bounded by the per-attempt
 //! timeout and the retry policy's overall deadline.
 #![deny(missing_docs)]

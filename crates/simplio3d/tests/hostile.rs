@@ -449,3 +449,65 @@ async fn max_attempts_is_honoured() {
     call(&client_with(&server.url(), retry)).await.unwrap_err();
     assert_eq!(server.count(), 5);
 }
+
+/// A caller's own reqwest client, used as it is, still gets the key and the attempt
+/// timeout through the generated client's hooks.
+fn own_client_for(url: &str, http: reqwest::Client) -> simplio3d::Simplio3d {
+    simplio3d::Simplio3d::builder()
+        .api_key(API_KEY)
+        .base_url(url)
+        .timeout(Duration::from_millis(300))
+        .retry(RetryPolicy::disabled())
+        .http_client(http)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_callers_own_client_is_used_as_it_is_with_the_key_added() {
+    let server = Server::always(|| json_200(r#"{"token":"t0k3n"}"#)).await;
+    let http = reqwest::Client::builder()
+        .user_agent("my-shop/1.0")
+        .build()
+        .unwrap();
+    let session = call(&own_client_for(&server.url(), http)).await.unwrap();
+    assert_eq!(session.token.expose_secret(), "t0k3n");
+    let request = &server.requests()[0];
+    assert_eq!(request.header("authorization").as_deref(), Some(API_KEY));
+    assert_eq!(
+        request.header("user-agent").as_deref(),
+        Some("my-shop/1.0"),
+        "the caller's own settings are kept"
+    );
+}
+
+#[tokio::test]
+async fn a_callers_own_client_gets_the_attempt_timeout() {
+    let server = Server::always(|| Reply::Stall).await;
+    // reqwest's default client has no timeout at all: ours must bound the attempt.
+    let client = own_client_for(&server.url(), reqwest::Client::new());
+    let err = call(&client).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_callers_redirect_following_client_does_not_take_the_key_elsewhere() {
+    let elsewhere = Server::always(|| json_200(r#"{"token":"elsewhere"}"#)).await;
+    let location = format!("{}/api/open-api/v1/auth/create-session", elsewhere.url());
+    let server =
+        Server::always(move || response("303 See Other", &[("location", &location)], "")).await;
+    // reqwest's default policy follows up to 10 redirects (a 303 as a GET: a multipart
+    // body is a stream it cannot send twice); another port is another origin.
+    let _ = call(&own_client_for(&server.url(), reqwest::Client::new())).await;
+    let followed = elsewhere.requests();
+    assert_eq!(
+        followed.len(),
+        1,
+        "the caller's policy followed the redirect"
+    );
+    assert_eq!(
+        followed[0].header("authorization"),
+        None,
+        "reqwest drops Authorization when the origin changes"
+    );
+}

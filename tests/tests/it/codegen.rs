@@ -57,10 +57,13 @@ fn fixture_snapshots() {
 fn generation_is_deterministic() {
     let spec = workspace_root().join(simplio3d_codegen::SPEC_PATH);
     let overlay = workspace_root().join(simplio3d_codegen::OVERLAY_PATH);
-    let first =
-        simplio3d_codegen::generate(&load_files(&spec, Some(&overlay)).expect("vendor spec loads"));
-    let second =
-        simplio3d_codegen::generate(&load_files(&spec, Some(&overlay)).expect("vendor spec loads"));
+    let generate = || {
+        simplio3d_codegen::generate_with(
+            &load_files(&spec, Some(&overlay)).expect("vendor spec loads"),
+            &simplio3d_codegen::Settings::sdk_client(),
+        )
+    };
+    let (first, second) = (generate(), generate());
     assert_eq!(first.expect("generates"), second.expect("generates"));
 }
 
