@@ -191,6 +191,7 @@ fn camel(snake: &str) -> String {
 // ---- security ----------------------------------------------------------------------
 
 /// One way to authenticate: scheme name → (scopes, how the scheme sends credentials).
+/// An empty alternative (`{}`) means "anonymous is accepted".
 type Alternative = BTreeMap<String, (Vec<String>, Value)>;
 
 fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
@@ -204,7 +205,8 @@ fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
         .map(|req| {
             req.iter()
                 .map(|(name, scopes)| {
-                    let scopes = scopes
+                    // Scopes are a set: their order in the document means nothing.
+                    let mut scopes: Vec<String> = scopes
                         .as_array()
                         .map(|s| {
                             s.iter()
@@ -213,6 +215,8 @@ fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
                                 .collect()
                         })
                         .unwrap_or_default();
+                    scopes.sort();
+                    scopes.dedup();
                     let scheme = doc.pointer(&format!(
                         "/components/securitySchemes/{}",
                         name.replace('~', "~0").replace('/', "~1")
@@ -235,6 +239,27 @@ fn describe_alternative(alt: &Alternative) -> String {
         .join(" + ")
 }
 
+fn describe_alternatives(alts: &[Alternative]) -> String {
+    if alts.is_empty() {
+        return "no authentication".to_owned();
+    }
+    alts.iter()
+        .map(describe_alternative)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// No requirement at all, or an empty alternative: a caller without credentials gets in.
+fn is_public(alts: &[Alternative]) -> bool {
+    alts.is_empty() || alts.iter().any(BTreeMap::is_empty)
+}
+
+/// Alternatives are a set (any one of them satisfies the operation): order and repeats do
+/// not matter, so `[A, B]` → `[B, A]` is no change.
+fn subset(small: &[Alternative], large: &[Alternative]) -> bool {
+    small.iter().all(|alt| large.contains(alt))
+}
+
 fn security(
     old: &Side<'_>,
     new: &Side<'_>,
@@ -247,18 +272,23 @@ fn security(
         alternatives(old.document, old_node),
         alternatives(new.document, new_node),
     );
-    if was == is {
+    // An empty alternative already makes the operation public, so `[]` and `[{}]` are alike.
+    let authenticated =
+        |alts: &[Alternative]| alts.iter().filter(|a| !a.is_empty()).cloned().collect::<Vec<_>>();
+    let (was_public, is_public) = (is_public(&was), is_public(&is));
+    let (was_auth, is_auth) = (authenticated(&was), authenticated(&is));
+    if was_public == is_public && subset(&was_auth, &is_auth) && subset(&is_auth, &was_auth) {
         return;
     }
-    let push = |changes: &mut Vec<Change>, rule, message: String| {
+    let mut push = |rule, message: String| {
         changes.push(Change::new(
             rule,
             Some(operation.clone()),
             "security",
             message,
-        ))
+        ));
     };
-    let public = |alts: &[Alternative]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
+    // Names and scopes without the scheme definitions: "the same requirements, sent differently".
     let names = |alts: &[Alternative]| {
         alts.iter()
             .map(|a| {
@@ -268,60 +298,63 @@ fn security(
             })
             .collect::<BTreeSet<_>>()
     };
-    if public(&is) {
-        push(
-            changes,
+    match (was_public, is_public) {
+        // Callers that sent nothing now get 401: breaking on the wire. The generated
+        // client knows nothing of security (the wrapper adds the header), so the Rust API
+        // is unchanged.
+        (true, false) => push(
+            Rule::SecurityChanged,
+            format!(
+                "now requires authentication ({}); it was public",
+                describe_alternatives(&is)
+            ),
+        ),
+        // Whatever callers sent before is still accepted, or ignored.
+        (false, true) => push(
             Rule::SecurityRemoved,
             "no longer requires authentication".to_owned(),
-        );
-    } else if names(&was) == names(&is) {
-        let changed: Vec<String> = was
-            .iter()
-            .flat_map(|alt| alt.iter())
-            .filter(|(name, (_, scheme))| {
-                is.iter()
-                    .flat_map(|alt| alt.get(*name))
-                    .any(|(_, new_scheme)| new_scheme != scheme)
-            })
-            .map(|(name, _)| format!("`{name}`"))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        push(
-            changes,
-            Rule::SecuritySchemeChanged,
-            format!(
-                "security scheme {} now sends credentials differently",
-                changed.join(", ")
-            ),
-        );
-    } else if was.iter().all(|alt| is.contains(alt)) {
-        let added: Vec<String> = is
-            .iter()
-            .filter(|alt| !was.contains(alt))
-            .map(describe_alternative)
-            .collect();
-        push(
-            changes,
-            Rule::SecurityAlternativeAdded,
-            format!("also accepts {}", added.join(" or ")),
-        );
-    } else {
-        let describe = |alts: &[Alternative]| {
-            if alts.is_empty() {
-                "no authentication".to_owned()
-            } else {
-                alts.iter()
-                    .map(describe_alternative)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
+        ),
+        _ if names(&was_auth) == names(&is_auth) => {
+            let changed: BTreeSet<String> = was_auth
+                .iter()
+                .flat_map(|alt| alt.iter())
+                .filter(|(name, (_, scheme))| {
+                    is_auth
+                        .iter()
+                        .filter_map(|alt| alt.get(*name))
+                        .any(|(_, new_scheme)| new_scheme != scheme)
+                })
+                .map(|(name, _)| format!("`{name}`"))
+                .collect();
+            if !changed.is_empty() {
+                push(
+                    Rule::SecuritySchemeChanged,
+                    format!(
+                        "security scheme {} now sends credentials differently",
+                        changed.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                );
             }
-        };
-        push(
-            changes,
+        }
+        _ if subset(&was_auth, &is_auth) => {
+            let added: Vec<String> = is_auth
+                .iter()
+                .filter(|alt| !was_auth.contains(alt))
+                .map(describe_alternative)
+                .collect();
+            push(
+                Rule::SecurityAlternativeAdded,
+                format!("also accepts {}", added.join(" or ")),
+            );
+        }
+        _ => push(
             Rule::SecurityChanged,
-            format!("was {}, now {}", describe(&was), describe(&is)),
-        );
+            format!(
+                "was {}, now {}",
+                describe_alternatives(&was),
+                describe_alternatives(&is)
+            ),
+        ),
     }
 }
 
