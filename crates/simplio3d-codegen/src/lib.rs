@@ -30,6 +30,8 @@ pub use emit::generate;
 pub use error::Error;
 pub use harness::generate_harness;
 pub use load::{Operation, Source, Spec, Warning, load, load_files};
+/// The Rust type name typify gives a schema name or title (`xtask diff` compares these).
+pub use naming::type_name;
 pub use normalise::resolve_ref;
 
 /// The vendor document, relative to the workspace root.

@@ -17,7 +17,9 @@ use crate::workspace::Workspace;
 
 pub(crate) mod model;
 mod operations;
+mod residue;
 pub(crate) mod render;
+mod rust_type;
 mod schema;
 
 pub(crate) use model::Report;
