@@ -45,7 +45,8 @@ impl Args {
     fn fix_command(&self) -> String {
         let mut command = String::from("cargo xtask regen");
         if let Some(spec) = &self.spec {
-            command.push_str(&format!(" --spec {spec}"));
+            // Redacted: this line lands in CI logs; a URL's token is not repeated there.
+            command.push_str(&format!(" --spec {}", fetch::redact(spec)));
         }
         if self.write_overlay_stubs {
             command.push_str(" --write-overlay-stubs");
@@ -62,7 +63,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // 1. The new vendor document, validated by loading and generating it, in memory.
     let incoming = match &args.spec {
         Some(location) => Some(fetch::fetch(location, &args.limits).with_context(|| {
-            format!("cannot take in {location}; nothing in the workspace changed")
+            format!(
+                "cannot take in {}; nothing in the workspace changed",
+                fetch::redact(location)
+            )
         })?),
         None => None,
     };
@@ -73,9 +77,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map_or_else(|| current_spec.bytes.clone(), |s| s.bytes.clone()),
     };
     let not_taken = |what: &str| match &args.spec {
-        Some(location) => {
-            format!("{location} is not usable ({what}); nothing in the workspace changed")
-        }
+        Some(location) => format!(
+            "{} is not usable ({what}); nothing in the workspace changed",
+            fetch::redact(location)
+        ),
         None => format!("spec/ is not usable ({what})"),
     };
     // Alone first, so that "not OpenAPI 3.0.x" is reported as such rather than as an
@@ -111,7 +116,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         stale.push(format!(
             "{} differs from {}",
             simplio3d_codegen::SPEC_PATH,
-            args.spec.as_deref().unwrap_or("?")
+            args.spec.as_deref().map_or("?".to_owned(), fetch::redact)
         ));
     }
     if overlay.bytes != current_overlay.bytes {

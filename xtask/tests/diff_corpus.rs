@@ -295,3 +295,32 @@ fn an_unreadable_document_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_dangling_ref_is_a_clear_error_naming_the_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = corpus_dir().join("control-identical/old.yaml");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let broken = text.replacen(
+        "schema: {$ref: '#/components/schemas/Thing'}",
+        "schema: {$ref: '#/components/schemas/Gone'}",
+        1,
+    );
+    assert_ne!(broken, text);
+    let new = dir.path().join("new.yaml");
+    std::fs::write(&new, broken).unwrap();
+    let output = xtask(&[
+        "diff",
+        good.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--no-overlay",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("new document")
+            && stderr.contains("`#/components/schemas/Gone` at #/paths/~1things~1{thing_id}/get/responses/200/content/application~1json/schema"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

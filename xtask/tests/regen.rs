@@ -475,5 +475,29 @@ fn url_intake_failures_are_clear_and_change_nothing() {
         text(&out.stderr)
     );
 
+    // Credentials and a query token never reach the messages.
+    let secret = missing.replacen("http://", "http://user:hunter2@", 1) + "?token=s3cr3t";
+    let out = regen(root, &["--spec", &secret]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("s3cr3t") && !stderr.contains("user:"),
+        "{stderr}"
+    );
+    let unreachable = "http://user:hunter2@127.0.0.1:9/spec.json?token=s3cr3t";
+    let out = regen(root, &["--spec", unreachable, "--fetch-timeout", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("hunter2") && !stderr.contains("s3cr3t"), "{stderr}");
+
+    // A zero timeout or size limit is refused up front, not reported as "timed out".
+    for (flag, value) in [("--fetch-timeout", "0"), ("--max-spec-bytes", "0")] {
+        let out = regen(root, &["--spec", &missing, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(flag) && stderr.contains("invalid value"), "{stderr}");
+    }
+
     assert_eq!(snapshot_of(root), before, "a failed intake changes nothing");
 }
