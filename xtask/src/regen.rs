@@ -183,9 +183,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         })?;
         let path = workspace.root().join(changelog);
-        let existing = std::fs::read_to_string(&path).ok();
-        let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
-        writes.push((path, entry.into_bytes()));
+        let existing = read_changelog(&path)?;
+        let marker = render::changelog_marker(report);
+        if report.is_empty() {
+            println!("{}: no API change, no entry added", changelog.display());
+        } else if existing.as_deref().is_some_and(|text| text.contains(&marker)) {
+            println!(
+                "{}: already has an entry for spec sha256 {}, not added again",
+                changelog.display(),
+                report.new.sha256
+            );
+        } else {
+            let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
+            writes.push((path, entry.into_bytes()));
+        }
     }
     workspace::write_all(&writes)?;
     for (path, _) in &writes {
@@ -203,6 +214,26 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {item}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CHANGELOG's text, or `None` when there is none yet. Anything else (unreadable, not
+/// UTF-8) is an error: rewriting it from scratch would destroy its history.
+fn read_changelog(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is not UTF-8 text; refusing to rewrite it (nothing was written)",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "cannot read {}; refusing to rewrite it (nothing was written)",
+                path.display()
+            )
+        }),
+    }
 }
 
 /// The document the API report compares against: the spec/ being replaced when `--spec`
