@@ -142,6 +142,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => eprintln!("note: no API change report: {e:#}"),
     }
 
+    // Operations named by fallback are not stale (the derived name is deterministic and
+    // committed in the snapshot), but pinning them keeps a later vendor change from
+    // renaming them; --check says so without failing.
+    let unpinned = spec
+        .warnings
+        .iter()
+        .filter(|w| w.overlay_action.is_some())
+        .count();
+    if args.check && unpinned > 0 {
+        eprintln!(
+            "note: {unpinned} operation(s) have derived names (warnings above); pin them with `cargo xtask regen --write-overlay-stubs`"
+        );
+    }
     if args.check {
         if stale.is_empty() && readme_problems.is_empty() {
             println!("up to date");

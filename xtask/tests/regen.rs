@@ -309,7 +309,7 @@ fn check_reports_a_stale_readme() {
     assert!(regen(root, &[]).status.success());
     std::fs::write(
         root.join("README.md"),
-        "# SDK\n\n```sh\ncargo xtask frobnicate\ncargo test -p simplio3d-tests\n```\n",
+        "# SDK\n\n```sh\ncargo xtask frobnicate\ncargo test -p simplio3d-tests\ncargo xtask regen --chek   # a typo\n```\n",
     )
     .unwrap();
     let check = regen(root, &["--check"]);
@@ -321,6 +321,10 @@ fn check_reports_a_stale_readme() {
     );
     assert!(
         stderr.contains("test command `cargo test -p simplio3d-tests` is not what .ci/run runs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`cargo xtask regen --chek` would fail") && !stderr.contains("a typo"),
         "{stderr}"
     );
     assert!(stderr.contains("edit README.md"), "{stderr}");
