@@ -4,7 +4,6 @@
 //! with the overlay and generated in memory; only then are spec, overlay, snapshot and
 //! CHANGELOG written together (temporary files, then renames). `--check` writes nothing.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -13,6 +12,7 @@ use simplio3d_codegen::{Source, Spec};
 
 use crate::diff::{self, render};
 use crate::fetch::{self, FetchLimits};
+use crate::output;
 use crate::workspace::{self, SNAPSHOT_PATH, Workspace};
 
 mod readme;
@@ -106,7 +106,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // 2. What changed: generated code, API, and what is stale.
     let snapshot = std::fs::read_to_string(workspace.snapshot_path()).unwrap_or_default();
-    let colour = std::io::stdout().is_terminal();
+    let colour = output::colour();
     let code_diff = unified_diff(&snapshot, &generated, colour);
     let report = baseline(&workspace, &args, &current_spec, &current_overlay)
         .map(|old| diff::build_report(&old, &spec, &workspace.crate_version()));
@@ -134,10 +134,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let readme_problems = readme::problems(&workspace);
 
     if !code_diff.is_empty() {
-        println!("{code_diff}");
+        output::println(&code_diff);
     }
     match &report {
-        Ok(report) if !report.is_empty() => println!("{}", render::text(report, colour)),
+        Ok(report) if !report.is_empty() => output::println(&render::text(report, colour)),
         Ok(_) => {}
         Err(e) => eprintln!("note: no API change report: {e:#}"),
     }
@@ -157,7 +157,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if args.check {
         if stale.is_empty() && readme_problems.is_empty() {
-            println!("up to date");
+            output::println("up to date");
             return Ok(ExitCode::SUCCESS);
         }
         for item in &stale {
@@ -199,13 +199,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let existing = read_changelog(&path)?;
         let marker = render::changelog_marker(report);
         if report.is_empty() {
-            println!("{}: no API change, no entry added", changelog.display());
+            output::println(&format!(
+                "{}: no API change, no entry added",
+                changelog.display()
+            ));
         } else if existing.as_deref().is_some_and(|text| text.contains(&marker)) {
-            println!(
+            output::println(&format!(
                 "{}: already has an entry for spec sha256 {}, not added again",
                 changelog.display(),
                 report.new.sha256
-            );
+            ));
         } else {
             let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
             writes.push((path, entry.into_bytes()));
@@ -213,15 +216,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     workspace::write_all(&writes)?;
     for (path, _) in &writes {
-        println!(
+        output::println(&format!(
             "wrote {}",
             path.strip_prefix(workspace.root())
                 .unwrap_or(path)
                 .display()
-        );
+        ));
     }
     if writes.is_empty() {
-        println!("up to date");
+        output::println("up to date");
     }
     for item in &readme_problems {
         eprintln!("warning: {item}");

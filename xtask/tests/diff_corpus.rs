@@ -324,3 +324,23 @@ fn a_dangling_ref_is_a_clear_error_naming_the_pointer() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `cargo xtask diff … | head`: a reader that goes away is no panic, and the exit status
+/// is still the command's own (here `--fail-on-breaking` with breaking changes).
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    let case = corpus_dir().join("security-changed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["diff", "--no-overlay", "--fail-on-breaking"])
+        .arg(case.join("old.yaml"))
+        .arg(case.join("new.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run xtask");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+}

@@ -5,7 +5,6 @@
 //! sees: operation names are the Rust method names, and hoisting is not a change.
 //! Each change is classified by a rule ([`model::Rule`]); see `xtask/README.md`.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,11 +92,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let report = build_report(&old, &new, &workspace.crate_version());
     let output = match args.format {
-        Format::Text => render::text(&report, std::io::stdout().is_terminal()),
+        Format::Text => render::text(&report, crate::output::colour()),
         Format::Markdown => render::markdown(&report, 2),
         Format::Json => render::json(&report),
     };
-    print!("{output}");
+    crate::output::print(&output);
     Ok(if args.fail_on_breaking && report.summary.breaking > 0 {
         ExitCode::from(1)
     } else {
