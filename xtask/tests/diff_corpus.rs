@@ -200,6 +200,36 @@ fn corpus_covers_the_required_rules() {
     assert!(controls >= 5, "only {controls} non-breaking controls");
 }
 
+/// Every rule of the classification table in xtask/README.md (which a unit test keeps equal
+/// to the rules in the code) is expected by at least one corpus case: a rule nobody has
+/// seen fire is a rule nobody has checked.
+#[test]
+fn every_rule_has_a_corpus_case() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("xtask/README.md");
+    let rules: BTreeSet<String> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let wire = *cells.get(2)?;
+            let id = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            matches!(wire, "breaking" | "non-breaking" | "needs review").then(|| id.to_owned())
+        })
+        .collect();
+    assert!(rules.len() > 50, "rule table not found: {rules:?}");
+    let mut seen = BTreeSet::new();
+    for case in cases() {
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap())
+                .unwrap();
+        for change in expected["changes"].as_array().unwrap() {
+            seen.insert(change["rule"].as_str().unwrap().to_owned());
+        }
+    }
+    let missing: Vec<&String> = rules.difference(&seen).collect();
+    assert!(missing.is_empty(), "no corpus case expects {missing:?}");
+}
+
 /// Oxide's `drift` as an independent oracle: wherever it sees a non-trivial difference, we
 /// must report at least one change. (drift panics on some inputs, e.g. a media type that
 /// appears or disappears; those cases are skipped for the oracle, not for our own test.)

@@ -117,7 +117,8 @@ fn compare_operation(
             .and_then(Value::as_bool)
             .unwrap_or(false)
     };
-    if !deprecated(old_node) && deprecated(new_node) {
+    let newly_deprecated = !deprecated(old_node) && deprecated(new_node);
+    if newly_deprecated {
         changes.push(Change::new(
             Rule::OperationDeprecated,
             Some(operation.clone()),
@@ -166,9 +167,16 @@ fn compare_operation(
     }
 
     if changes.len() == named {
+        // What the rules above compared is left out: the Rust name, and a deprecation
+        // already reported (un-deprecating has no rule and stays in).
+        let skip: &[&str] = if newly_deprecated {
+            &["operationId", "deprecated"]
+        } else {
+            &["operationId"]
+        };
         let (old_inline, new_inline) = (
-            inline_without_id(old.document, old_node),
-            inline_without_id(new.document, new_node),
+            inline_without(old.document, old_node, skip),
+            inline_without(new.document, new_node, skip),
         );
         let (old_bare, new_bare) = (strip_docs(&old_inline), strip_docs(&new_inline));
         if old_bare != new_bare {
@@ -193,11 +201,11 @@ fn compare_operation(
     }
 }
 
-/// The operation with `$ref`s inlined and its operationId (compared above, as the Rust name) left out.
-fn inline_without_id(doc: &Value, node: &Value) -> Value {
+/// The operation with `$ref`s inlined and the keys `skip` left out.
+fn inline_without(doc: &Value, node: &Value, skip: &[&str]) -> Value {
     let mut node = inline(doc, node);
     if let Some(map) = node.as_object_mut() {
-        map.remove("operationId");
+        map.retain(|k, _| !skip.contains(&k.as_str()));
     }
     node
 }
