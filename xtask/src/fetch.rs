@@ -222,8 +222,14 @@ mod tests {
             redact("https://user:secret@example.com/spec.json?token=abc#x"),
             "https://…@example.com/spec.json?…#…"
         );
-        assert_eq!(redact("http://example.com/a.json"), "http://example.com/a.json");
-        assert_eq!(redact("spec/simplio3d.openapi.json"), "spec/simplio3d.openapi.json");
+        assert_eq!(
+            redact("http://example.com/a.json"),
+            "http://example.com/a.json"
+        );
+        assert_eq!(
+            redact("spec/simplio3d.openapi.json"),
+            "spec/simplio3d.openapi.json"
+        );
     }
 
     #[test]
@@ -235,10 +241,18 @@ mod tests {
             refusal.as_deref(),
             Some("refused a redirect from https to http://mirror.example/spec.json?…")
         );
-        assert_eq!(redirect_refusal(&from_tls, &url("https://cdn.example/spec.json")), None);
+        assert_eq!(
+            redirect_refusal(&from_tls, &url("https://cdn.example/spec.json")),
+            None
+        );
         let plain = [url("http://vendor.example/spec.json")];
-        assert_eq!(redirect_refusal(&plain, &url("http://cdn.example/s.json")), None);
-        let many: Vec<url::Url> = (0..6).map(|i| url(&format!("https://h{i}.example/"))).collect();
+        assert_eq!(
+            redirect_refusal(&plain, &url("http://cdn.example/s.json")),
+            None
+        );
+        let many: Vec<url::Url> = (0..6)
+            .map(|i| url(&format!("https://h{i}.example/")))
+            .collect();
         assert!(redirect_refusal(&many, &url("https://last.example/")).is_some());
     }
 }

@@ -203,7 +203,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "{}: no API change, no entry added",
                 changelog.display()
             ));
-        } else if existing.as_deref().is_some_and(|text| text.contains(&marker)) {
+        } else if existing
+            .as_deref()
+            .is_some_and(|text| text.contains(&marker))
+        {
             output::println(&format!(
                 "{}: already has an entry for spec sha256 {}, not added again",
                 changelog.display(),

@@ -70,7 +70,9 @@ impl Workspace {
 /// succeeded are they renamed into place. A rename that fails after others succeeded puts
 /// those back from the bytes they held, read before anything was written.
 pub(crate) fn write_all(files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
-    write_all_with(files, |temp, path| temp.persist(path).map(drop).map_err(|e| e.error))
+    write_all_with(files, |temp, path| {
+        temp.persist(path).map(drop).map_err(|e| e.error)
+    })
 }
 
 /// What a target held before: its bytes and permissions, or nothing (a new file).
@@ -186,7 +188,11 @@ mod tests {
         let (script, new) = (dir.path().join("run"), dir.path().join("new.md"));
         fs::write(&script, "old").unwrap();
         fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        write_all(&[(script.clone(), b"new".to_vec()), (new.clone(), b"x".to_vec())]).unwrap();
+        write_all(&[
+            (script.clone(), b"new".to_vec()),
+            (new.clone(), b"x".to_vec()),
+        ])
+        .unwrap();
         assert_eq!(fs::read(&script).unwrap(), b"new");
         assert_eq!((mode(&script), mode(&new)), (0o755, 0o644));
     }
@@ -215,11 +221,21 @@ mod tests {
         })
         .unwrap_err();
         let message = format!("{error:#}");
-        assert!(message.contains("disk on fire") && message.contains("restored"), "{message}");
+        assert!(
+            message.contains("disk on fire") && message.contains("restored"),
+            "{message}"
+        );
         assert_eq!(fs::read(&a).unwrap(), b"a0");
         assert_eq!(mode(&a), 0o640);
         assert!(!b.exists() && !c.exists());
-        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(left, vec![std::ffi::OsString::from("a")], "no temporary file is left");
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("a")],
+            "no temporary file is left"
+        );
     }
 }

@@ -493,14 +493,20 @@ fn url_intake_failures_are_clear_and_change_nothing() {
     let out = regen(root, &["--spec", unreachable, "--fetch-timeout", "2"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(!stderr.contains("hunter2") && !stderr.contains("s3cr3t"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("s3cr3t"),
+        "{stderr}"
+    );
 
     // A zero timeout or size limit is refused up front, not reported as "timed out".
     for (flag, value) in [("--fetch-timeout", "0"), ("--max-spec-bytes", "0")] {
         let out = regen(root, &["--spec", &missing, flag, value]);
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");
         let stderr = text(&out.stderr);
-        assert!(stderr.contains(flag) && stderr.contains("invalid value"), "{stderr}");
+        assert!(
+            stderr.contains(flag) && stderr.contains("invalid value"),
+            "{stderr}"
+        );
     }
 
     assert_eq!(snapshot_of(root), before, "a failed intake changes nothing");
@@ -511,7 +517,11 @@ fn changelog_entries_are_not_empty_nor_repeated_and_history_is_never_lost() {
     let ws = workspace();
     let root = ws.path();
     let incoming = tempfile::tempdir().unwrap();
-    let v1 = write_temp(incoming.path(), "v1.json", &std::fs::read(root.join(SPEC)).unwrap());
+    let v1 = write_temp(
+        incoming.path(),
+        "v1.json",
+        &std::fs::read(root.join(SPEC)).unwrap(),
+    );
     let v2 = write_temp(incoming.path(), "v2.json", &spec_with_new_operation());
     let changelog = root.join("CHANGELOG.md");
 
@@ -543,10 +553,19 @@ fn changelog_entries_are_not_empty_nor_repeated_and_history_is_never_lost() {
     let before = snapshot_of(root);
     let out = regen(
         root,
-        &["--spec", v2.to_str().unwrap(), "--changelog", "CHANGELOG.md"],
+        &[
+            "--spec",
+            v2.to_str().unwrap(),
+            "--changelog",
+            "CHANGELOG.md",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not UTF-8"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(snapshot_of(root), before);
 }
 
@@ -556,13 +575,31 @@ fn written_files_keep_their_permissions() {
     use std::os::unix::fs::PermissionsExt as _;
     let ws = workspace();
     let root = ws.path();
-    let mode = |p: &str| std::fs::metadata(root.join(p)).unwrap().permissions().mode() & 0o777;
+    let mode = |p: &str| {
+        std::fs::metadata(root.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
     std::fs::set_permissions(root.join(SPEC), std::fs::Permissions::from_mode(0o664)).unwrap();
     let incoming = tempfile::tempdir().unwrap();
     let v2 = write_temp(incoming.path(), "v2.json", &spec_with_new_operation());
-    let out = regen(root, &["--spec", v2.to_str().unwrap(), "--changelog", "CHANGELOG.md"]);
+    let out = regen(
+        root,
+        &[
+            "--spec",
+            v2.to_str().unwrap(),
+            "--changelog",
+            "CHANGELOG.md",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(mode(SPEC), 0o664, "a replaced file keeps its mode");
-    assert_eq!(mode(SNAPSHOT), 0o644, "a new file is 0644, not tempfile's 0600");
+    assert_eq!(
+        mode(SNAPSHOT),
+        0o644,
+        "a new file is 0644, not tempfile's 0600"
+    );
     assert_eq!(mode("CHANGELOG.md"), 0o644);
 }

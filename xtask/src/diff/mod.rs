@@ -16,8 +16,8 @@ use crate::workspace::Workspace;
 
 pub(crate) mod model;
 mod operations;
-mod residue;
 pub(crate) mod render;
+mod residue;
 mod rust_type;
 mod schema;
 
@@ -119,7 +119,12 @@ pub(crate) fn build_report(old: &Spec, new: &Spec, crate_version: &str) -> Repor
 /// Every `$ref` in `doc` that does not lead to a node, as "`#/target` at `#/where`". A
 /// comparison that skipped them would report nothing where the document is broken.
 fn dangling_refs(doc: &serde_json::Value) -> Vec<String> {
-    fn walk(doc: &serde_json::Value, node: &serde_json::Value, at: &mut String, out: &mut Vec<String>) {
+    fn walk(
+        doc: &serde_json::Value,
+        node: &serde_json::Value,
+        at: &mut String,
+        out: &mut Vec<String>,
+    ) {
         match node {
             serde_json::Value::Object(map) => {
                 if let Some(target) = map.get("$ref").and_then(serde_json::Value::as_str)

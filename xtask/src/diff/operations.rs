@@ -312,8 +312,12 @@ fn security(
         alternatives(new.document, new_node),
     );
     // An empty alternative already makes the operation public, so `[]` and `[{}]` are alike.
-    let authenticated =
-        |alts: &[Alternative]| alts.iter().filter(|a| !a.is_empty()).cloned().collect::<Vec<_>>();
+    let authenticated = |alts: &[Alternative]| {
+        alts.iter()
+            .filter(|a| !a.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let (was_public, is_public) = (is_public(&was), is_public(&is));
     let (was_auth, is_auth) = (authenticated(&was), authenticated(&is));
     if was_public == is_public && subset(&was_auth, &is_auth) && subset(&is_auth, &was_auth) {
@@ -519,7 +523,11 @@ fn parameters(
                 let mut walk = SchemaWalk::new(old.document, new.document, operation, changes);
                 // progenitor names a parameter's type `<operation>-<parameter>`.
                 let names = Names::new(
-                    format!("{}-{}", old_op.name, old_param["name"].as_str().unwrap_or("")),
+                    format!(
+                        "{}-{}",
+                        old_op.name,
+                        old_param["name"].as_str().unwrap_or("")
+                    ),
                     format!("{}-{}", new_op.name, param["name"].as_str().unwrap_or("")),
                 );
                 walk.compare(
@@ -568,9 +576,15 @@ fn parameter_residue(walk: &mut SchemaWalk<'_>, old: &Value, new: &Value, locati
         for (media, old_media) in o {
             let new_media = &n[media];
             keys.extend(
-                residue::differing_keys(walk.old_doc, walk.new_doc, old_media, new_media, &["schema"])
-                    .into_iter()
-                    .map(|k| format!("`content.{media}.{}`", k.trim_matches('`'))),
+                residue::differing_keys(
+                    walk.old_doc,
+                    walk.new_doc,
+                    old_media,
+                    new_media,
+                    &["schema"],
+                )
+                .into_iter()
+                .map(|k| format!("`content.{media}.{}`", k.trim_matches('`'))),
             );
         }
     }
@@ -642,8 +656,13 @@ fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value, n
                 ),
                 _ => {}
             }
-            let residue =
-                residue::differing_keys(walk.old_doc, walk.new_doc, &o, &n, &["required", "content"]);
+            let residue = residue::differing_keys(
+                walk.old_doc,
+                walk.new_doc,
+                &o,
+                &n,
+                &["required", "content"],
+            );
             if !residue.is_empty() {
                 push(walk, Rule::UnclassifiedChange, &residue::message(&residue));
             }
@@ -731,8 +750,13 @@ fn compare_content(
             location.to_owned()
         };
         // `encoding` (multipart part content types, headers), and what else no rule reads.
-        let residue =
-            residue::differing_keys(walk.old_doc, walk.new_doc, old_media, new_media, &["schema"]);
+        let residue = residue::differing_keys(
+            walk.old_doc,
+            walk.new_doc,
+            old_media,
+            new_media,
+            &["schema"],
+        );
         if !residue.is_empty() {
             push(walk, Rule::UnclassifiedChange, residue::message(&residue));
         }
@@ -783,9 +807,14 @@ fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value, name
                     resolve(walk.new_doc, new_response).clone(),
                 );
                 // Headers and links: no rule reads them.
-                let residue = residue::differing_keys(walk.old_doc, walk.new_doc, &o, &n, &["content"]);
+                let residue =
+                    residue::differing_keys(walk.old_doc, walk.new_doc, &o, &n, &["content"]);
                 if !residue.is_empty() {
-                    walk.push(Rule::UnclassifiedChange, &location, residue::message(&residue));
+                    walk.push(
+                        Rule::UnclassifiedChange,
+                        &location,
+                        residue::message(&residue),
+                    );
                 }
                 compare_content(walk, Direction::Response, &o, &n, names, &location);
             }
@@ -820,7 +849,9 @@ fn error_body_type(doc: &Value, node: &Value) -> Result<String, String> {
     let is_error = |status: &str| {
         status.len() == 3
             && (status.starts_with(['4', '5']))
-            && status[1..].chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+            && status[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
     };
     let errors: Vec<&Value> = responses
         .iter()
@@ -846,7 +877,9 @@ fn error_body_type(doc: &Value, node: &Value) -> Result<String, String> {
                 .find(|(media, _)| essence(media) == "application/json")
             {
                 Some((_, media)) => match media["schema"].get("$ref").and_then(Value::as_str) {
-                    Some(reference) => simplio3d_codegen::type_name(super::schema::ref_name(reference)),
+                    Some(reference) => {
+                        simplio3d_codegen::type_name(super::schema::ref_name(reference))
+                    }
                     None => "a JSON body".to_owned(),
                 },
                 None => "ByteStream".to_owned(),
@@ -870,12 +903,18 @@ fn error_type(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
     }
     let show = |t: &Result<String, String>| match t {
         Ok(t) => format!("`Error<{t}>`"),
-        Err(types) => format!("error bodies of different types ({types}), which progenitor cannot generate"),
+        Err(types) => {
+            format!("error bodies of different types ({types}), which progenitor cannot generate")
+        }
     };
     walk.push(
         Rule::ErrorTypeChanged,
         "error responses",
-        format!("the method's error type was {}, now {}", show(&was), show(&is)),
+        format!(
+            "the method's error type was {}, now {}",
+            show(&was),
+            show(&is)
+        ),
     );
 }
 

@@ -191,7 +191,12 @@ mod tests {
     #[test]
     fn recursive_types_are_cut_on_the_path() {
         let self_refs: serde_json::Map<String, Value> = (0..12)
-            .map(|i| (format!("p{i}"), json!({"$ref": "#/components/schemas/Node"})))
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    json!({"$ref": "#/components/schemas/Node"}),
+                )
+            })
             .collect();
         let doc = json!({"components": {"schemas": {
             "Node": {"type": "object", "properties": self_refs,

@@ -155,8 +155,20 @@ fn integer(schema: &Value) -> String {
             i32::MIN as f64,
             i32::MAX as f64,
         ),
-        ("uint", "u32", "::std::num::NonZeroU32", 0.0, u32::MAX as f64),
-        ("uint32", "u32", "::std::num::NonZeroU32", 0.0, u32::MAX as f64),
+        (
+            "uint",
+            "u32",
+            "::std::num::NonZeroU32",
+            0.0,
+            u32::MAX as f64,
+        ),
+        (
+            "uint32",
+            "u32",
+            "::std::num::NonZeroU32",
+            0.0,
+            u32::MAX as f64,
+        ),
         (
             "int64",
             "i64",
@@ -164,12 +176,30 @@ fn integer(schema: &Value) -> String {
             i64::MIN as f64,
             i64::MAX as f64,
         ),
-        ("uint64", "u64", "::std::num::NonZeroU64", 0.0, u64::MAX as f64),
+        (
+            "uint64",
+            "u64",
+            "::std::num::NonZeroU64",
+            0.0,
+            u64::MAX as f64,
+        ),
     ];
     let number = |key: &str| schema.get(key).and_then(Value::as_f64);
     let exclusive = |key: &str| schema.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let mut min = number("minimum").map(|v| if exclusive("exclusiveMinimum") { v + 1.0 } else { v });
-    let mut max = number("maximum").map(|v| if exclusive("exclusiveMaximum") { v - 1.0 } else { v });
+    let mut min = number("minimum").map(|v| {
+        if exclusive("exclusiveMinimum") {
+            v + 1.0
+        } else {
+            v
+        }
+    });
+    let mut max = number("maximum").map(|v| {
+        if exclusive("exclusiveMaximum") {
+            v - 1.0
+        } else {
+            v
+        }
+    });
     let format = schema.get("format").and_then(Value::as_str);
     if let Some(&(_, ty, non_zero, imin, imax)) = FORMATS.iter().find(|f| Some(f.0) == format) {
         let fits = min.is_none_or(|m| m >= imin) && max.is_none_or(|m| m <= imax);
@@ -180,15 +210,16 @@ fn integer(schema: &Value) -> String {
         max.get_or_insert(imax);
     }
     let same = |a: f64, b: f64| (a - b).abs() <= f64::EPSILON;
-    let found = FORMATS.iter().rev().find_map(|&(_, ty, non_zero, imin, imax)| {
-        match (min, max) {
+    let found = FORMATS
+        .iter()
+        .rev()
+        .find_map(|&(_, ty, non_zero, imin, imax)| match (min, max) {
             (None, Some(max)) => same(imax, max).then_some(ty),
-            (Some(min), _) if min == 1.0 => Some(non_zero),
+            (Some(1.0), _) => Some(non_zero),
             (Some(min), None) => same(imin, min).then_some(ty),
             (Some(min), Some(max)) => (same(imin, min) && same(imax, max)).then_some(ty),
             (None, None) => None,
-        }
-    });
+        });
     found.unwrap_or("i64").to_owned()
 }
 
@@ -246,7 +277,10 @@ components:
         match of(schema, field.as_deref()) {
             RustType::Named(n) | RustType::Builtin(n) if n == "Vec" => {
                 let item = format!("{}Item", field.unwrap());
-                format!("::std::vec::Vec<{}>", show(&of(&schema["items"], Some(&item))))
+                format!(
+                    "::std::vec::Vec<{}>",
+                    show(&of(&schema["items"], Some(&item)))
+                )
             }
             other => show(&other).to_owned(),
         }
@@ -281,18 +315,32 @@ components:
             .as_object()
             .unwrap();
         for (name, schema) in properties {
-            let generated = fields.get(name.as_str()).unwrap_or_else(|| panic!("{name}: {body}"));
+            let generated = fields
+                .get(name.as_str())
+                .unwrap_or_else(|| panic!("{name}: {body}"));
             let predicted = predicted(name, schema);
             if predicted == "map" {
-                assert!(generated.contains("Map<") || generated.contains("HashMap<"), "{name}: {generated}");
+                assert!(
+                    generated.contains("Map<") || generated.contains("HashMap<"),
+                    "{name}: {generated}"
+                );
             } else {
                 assert_eq!(*generated, predicted, "property {name}");
             }
         }
         // The named ones really are types of that name.
-        for name in ["ProbeJ", "ProbeL", "ProbeM", "Plain", "ProbeO", "Fancy", "ProbeQItem"] {
+        for name in [
+            "ProbeJ",
+            "ProbeL",
+            "ProbeM",
+            "Plain",
+            "ProbeO",
+            "Fancy",
+            "ProbeQItem",
+        ] {
             assert!(
-                code.contains(&format!("pub struct {name}(")) || code.contains(&format!("pub struct {name} {{"))
+                code.contains(&format!("pub struct {name}("))
+                    || code.contains(&format!("pub struct {name} {{"))
                     || code.contains(&format!("pub enum {name} {{")),
                 "no type {name}"
             );

@@ -181,7 +181,15 @@ impl<'a> SchemaWalk<'a> {
             return;
         }
         self.depth += 1;
-        self.walk(direction, container, old, new, (&old_type, &new_type), &here, location);
+        self.walk(
+            direction,
+            container,
+            old,
+            new,
+            (&old_type, &new_type),
+            &here,
+            location,
+        );
         self.depth -= 1;
     }
 
@@ -198,7 +206,11 @@ impl<'a> SchemaWalk<'a> {
     ) {
         let residue = residue::differing_keys(self.old_doc, self.new_doc, old, new, SCHEMA_KEYS);
         if !residue.is_empty() {
-            self.push(Rule::UnclassifiedChange, location, residue::message(&residue));
+            self.push(
+                Rule::UnclassifiedChange,
+                location,
+                residue::message(&residue),
+            );
         }
         self.nullable(direction, old, new, location);
         if self.composition(direction, old, new, location) {
@@ -209,11 +221,17 @@ impl<'a> SchemaWalk<'a> {
         }
         let enum_kept = old.get("enum").is_some() == new.get("enum").is_some();
         match types {
-            (RustType::Named(_), RustType::Named(_)) | (RustType::Opaque, _) | (_, RustType::Opaque) => {}
+            (RustType::Named(_), RustType::Named(_))
+            | (RustType::Opaque, _)
+            | (_, RustType::Opaque) => {}
             (o, n) if o != n && enum_kept => self.push(
                 Rule::RustTypeChanged,
                 location,
-                format!("the generated Rust type `{}` is now `{}`", o.show(), n.show()),
+                format!(
+                    "the generated Rust type `{}` is now `{}`",
+                    o.show(),
+                    n.show()
+                ),
             ),
             _ => {}
         }
@@ -222,7 +240,14 @@ impl<'a> SchemaWalk<'a> {
         self.object(direction, container, old, new, names, location);
         if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
             let names = names.map(|n| Some(format!("{n}Item")));
-            self.compare(direction, Container::Json, o, n, &names, &format!("{location}[]"));
+            self.compare(
+                direction,
+                Container::Json,
+                o,
+                n,
+                &names,
+                &format!("{location}[]"),
+            );
         }
     }
 
@@ -349,9 +374,10 @@ impl<'a> SchemaWalk<'a> {
                     Direction::Request if rust_enum => {
                         (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded)
                     }
-                    Direction::Request => {
-                        (Rule::RequestEnumValueRemoved, Rule::RequestConstraintWidened)
-                    }
+                    Direction::Request => (
+                        Rule::RequestEnumValueRemoved,
+                        Rule::RequestConstraintWidened,
+                    ),
                     Direction::Response => {
                         (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded)
                     }

@@ -88,11 +88,15 @@ pub(super) fn problems(workspace: &Workspace) -> Vec<String> {
 
 /// What clap says about `cargo xtask <args>`, as the real command line would be parsed.
 fn parse_problem(args: &[&str]) -> Option<String> {
-    use clap::error::ErrorKind;
     use clap::Parser as _;
-    let error = match crate::Cli::try_parse_from(std::iter::once("cargo xtask").chain(args.iter().copied())) {
+    use clap::error::ErrorKind;
+    let error = match crate::Cli::try_parse_from(
+        std::iter::once("cargo xtask").chain(args.iter().copied()),
+    ) {
         Ok(_) => return None,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => return None,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return None;
+        }
         Err(e) => e,
     };
     let rendered = error.render().to_string();
@@ -236,7 +240,14 @@ mod tests {
     fn xtask_commands_are_parsed_by_the_real_cli() {
         assert_eq!(parse_problem(&["regen", "--check"]), None);
         assert_eq!(
-            parse_problem(&["diff", "old.json", "new.json", "--format", "markdown", "--fail-on-breaking"]),
+            parse_problem(&[
+                "diff",
+                "old.json",
+                "new.json",
+                "--format",
+                "markdown",
+                "--fail-on-breaking"
+            ]),
             None
         );
         let typo = parse_problem(&["regen", "--chek"]).expect("a mistyped flag");
