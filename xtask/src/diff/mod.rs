@@ -20,6 +20,7 @@ pub(crate) mod render;
 mod residue;
 mod rust_type;
 mod schema;
+mod security;
 
 pub(crate) use model::Report;
 
