@@ -512,6 +512,15 @@ fn url_intake_failures_are_clear_and_change_nothing() {
     assert_eq!(snapshot_of(root), before, "a failed intake changes nothing");
 }
 
+/// `regen --spec SPEC`, with `--changelog CHANGELOG.md` when asked.
+fn intake(root: &Path, spec: &Path, with_changelog: bool) -> Output {
+    let mut args = vec!["--spec", spec.to_str().unwrap()];
+    if with_changelog {
+        args.extend(["--changelog", "CHANGELOG.md"]);
+    }
+    regen(root, &args)
+}
+
 #[test]
 fn changelog_entries_are_not_empty_nor_repeated_and_history_is_never_lost() {
     let ws = workspace();
@@ -532,11 +541,7 @@ fn changelog_entries_are_not_empty_nor_repeated_and_history_is_never_lost() {
 
     // v1 → v2 once; back to v1 without a changelog; v1 → v2 again: still one entry.
     let take = |spec: &Path, with_changelog: bool| {
-        let mut args = vec!["--spec", spec.to_str().unwrap()];
-        if with_changelog {
-            args.extend(["--changelog", "CHANGELOG.md"]);
-        }
-        let out = regen(root, &args);
+        let out = intake(root, spec, with_changelog);
         assert!(out.status.success(), "{}", text(&out.stderr));
         text(&out.stdout)
     };
@@ -585,15 +590,7 @@ fn written_files_keep_their_permissions() {
     std::fs::set_permissions(root.join(SPEC), std::fs::Permissions::from_mode(0o664)).unwrap();
     let incoming = tempfile::tempdir().unwrap();
     let v2 = write_temp(incoming.path(), "v2.json", &spec_with_new_operation());
-    let out = regen(
-        root,
-        &[
-            "--spec",
-            v2.to_str().unwrap(),
-            "--changelog",
-            "CHANGELOG.md",
-        ],
-    );
+    let out = intake(root, &v2, true);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(mode(SPEC), 0o664, "a replaced file keeps its mode");
     assert_eq!(
