@@ -242,7 +242,7 @@ pub(crate) fn sanitize_field(wire: &str) -> String {
 
 /// A PascalCase type name for a schema name or title, as typify derives it from a
 /// `components/schemas` key.
-pub fn type_name(raw: &str) -> String {
+pub(crate) fn type_name(raw: &str) -> String {
     let mut pascal = raw.to_pascal_case();
     pascal.retain(|c| c.is_ascii_alphanumeric() || c == '_');
     if pascal.is_empty() || pascal.starts_with(|c: char| c.is_ascii_digit()) {
