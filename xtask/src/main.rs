@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod conformance;
 mod diff;
 mod fetch;
+mod output;
 mod regen;
 mod workspace;
 

@@ -4,7 +4,6 @@
 //! with the overlay and generated in memory; only then are spec, overlay, snapshot and
 //! CHANGELOG written together (temporary files, then renames). `--check` writes nothing.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -13,6 +12,7 @@ use simplio3d_codegen::{Source, Spec};
 
 use crate::diff::{self, render};
 use crate::fetch::{self, FetchLimits};
+use crate::output;
 use crate::workspace::{self, SNAPSHOT_PATH, Workspace};
 
 mod readme;
@@ -45,7 +45,8 @@ impl Args {
     fn fix_command(&self) -> String {
         let mut command = String::from("cargo xtask regen");
         if let Some(spec) = &self.spec {
-            command.push_str(&format!(" --spec {spec}"));
+            // Redacted: this line lands in CI logs; a URL's token is not repeated there.
+            command.push_str(&format!(" --spec {}", fetch::redact(spec)));
         }
         if self.write_overlay_stubs {
             command.push_str(" --write-overlay-stubs");
@@ -62,7 +63,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // 1. The new vendor document, validated by loading and generating it, in memory.
     let incoming = match &args.spec {
         Some(location) => Some(fetch::fetch(location, &args.limits).with_context(|| {
-            format!("cannot take in {location}; nothing in the workspace changed")
+            format!(
+                "cannot take in {}; nothing in the workspace changed",
+                fetch::redact(location)
+            )
         })?),
         None => None,
     };
@@ -73,9 +77,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map_or_else(|| current_spec.bytes.clone(), |s| s.bytes.clone()),
     };
     let not_taken = |what: &str| match &args.spec {
-        Some(location) => {
-            format!("{location} is not usable ({what}); nothing in the workspace changed")
-        }
+        Some(location) => format!(
+            "{} is not usable ({what}); nothing in the workspace changed",
+            fetch::redact(location)
+        ),
         None => format!("spec/ is not usable ({what})"),
     };
     // Alone first, so that "not OpenAPI 3.0.x" is reported as such rather than as an
@@ -102,7 +107,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // 2. What changed: generated code, API, and what is stale.
     let snapshot = std::fs::read_to_string(workspace.snapshot_path()).unwrap_or_default();
-    let colour = std::io::stdout().is_terminal();
+    let colour = output::colour();
     let code_diff = unified_diff(&snapshot, &generated, colour);
     let report = baseline(&workspace, &args, &current_spec, &current_overlay)
         .map(|old| diff::build_report(&old, &spec, &workspace.crate_version()));
@@ -112,7 +117,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         stale.push(format!(
             "{} differs from {}",
             simplio3d_codegen::SPEC_PATH,
-            args.spec.as_deref().unwrap_or("?")
+            args.spec.as_deref().map_or("?".to_owned(), fetch::redact)
         ));
     }
     if overlay.bytes != current_overlay.bytes {
@@ -130,17 +135,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let readme_problems = readme::problems(&workspace);
 
     if !code_diff.is_empty() {
-        println!("{code_diff}");
+        output::println(&code_diff);
     }
     match &report {
-        Ok(report) if !report.is_empty() => println!("{}", render::text(report, colour)),
+        Ok(report) if !report.is_empty() => output::println(&render::text(report, colour)),
         Ok(_) => {}
         Err(e) => eprintln!("note: no API change report: {e:#}"),
     }
 
+    // Operations named by fallback are not stale (the derived name is deterministic and
+    // committed in the snapshot), but pinning them keeps a later vendor change from
+    // renaming them; --check says so without failing.
+    let unpinned = spec
+        .warnings
+        .iter()
+        .filter(|w| w.overlay_action.is_some())
+        .count();
+    if args.check && unpinned > 0 {
+        eprintln!(
+            "note: {unpinned} operation(s) have derived names (warnings above); pin them with `cargo xtask regen --write-overlay-stubs`"
+        );
+    }
     if args.check {
         if stale.is_empty() && readme_problems.is_empty() {
-            println!("up to date");
+            output::println("up to date");
             return Ok(ExitCode::SUCCESS);
         }
         for item in &stale {
@@ -179,26 +197,63 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         })?;
         let path = workspace.root().join(changelog);
-        let existing = std::fs::read_to_string(&path).ok();
-        let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
-        writes.push((path, entry.into_bytes()));
+        let existing = read_changelog(&path)?;
+        let marker = render::changelog_marker(report);
+        if report.is_empty() {
+            output::println(&format!(
+                "{}: no API change, no entry added",
+                changelog.display()
+            ));
+        } else if existing
+            .as_deref()
+            .is_some_and(|text| text.contains(&marker))
+        {
+            output::println(&format!(
+                "{}: already has an entry for spec sha256 {}, not added again",
+                changelog.display(),
+                report.new.sha256
+            ));
+        } else {
+            let entry = render::changelog(existing.as_deref(), &render::markdown(report, 2));
+            writes.push((path, entry.into_bytes()));
+        }
     }
     workspace::write_all(&writes)?;
     for (path, _) in &writes {
-        println!(
+        output::println(&format!(
             "wrote {}",
             path.strip_prefix(workspace.root())
                 .unwrap_or(path)
                 .display()
-        );
+        ));
     }
     if writes.is_empty() {
-        println!("up to date");
+        output::println("up to date");
     }
     for item in &readme_problems {
         eprintln!("warning: {item}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CHANGELOG's text, or `None` when there is none yet. Anything else (unreadable, not
+/// UTF-8) is an error: rewriting it from scratch would destroy its history.
+fn read_changelog(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is not UTF-8 text; refusing to rewrite it (nothing was written)",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "cannot read {}; refusing to rewrite it (nothing was written)",
+                path.display()
+            )
+        }),
+    }
 }
 
 /// The document the API report compares against: the spec/ being replaced when `--spec`

@@ -150,9 +150,8 @@ fn every_case_is_classified_as_expected() {
     );
 }
 
-/// The breaking-change rules the maintainers asked for (oasdiff's main ones) each have a case.
-#[test]
-fn corpus_covers_the_required_rules() {
+/// Every rule id some case's expected.json names.
+fn expected_rules() -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     for case in cases() {
         let expected: Value =
@@ -162,6 +161,13 @@ fn corpus_covers_the_required_rules() {
             seen.insert(change["rule"].as_str().unwrap().to_owned());
         }
     }
+    seen
+}
+
+/// The breaking-change rules the maintainers asked for (oasdiff's main ones) each have a case.
+#[test]
+fn corpus_covers_the_required_rules() {
+    let seen = expected_rules();
     let required = [
         "operation-added",
         "operation-removed",
@@ -198,6 +204,28 @@ fn corpus_covers_the_required_rules() {
         })
         .count();
     assert!(controls >= 5, "only {controls} non-breaking controls");
+}
+
+/// Every rule of the classification table in xtask/README.md (which a unit test keeps equal
+/// to the rules in the code) is expected by at least one corpus case: a rule nobody has
+/// seen fire is a rule nobody has checked.
+#[test]
+fn every_rule_has_a_corpus_case() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("xtask/README.md");
+    let rules: BTreeSet<String> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let wire = *cells.get(2)?;
+            let id = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            matches!(wire, "breaking" | "non-breaking" | "needs review").then(|| id.to_owned())
+        })
+        .collect();
+    assert!(rules.len() > 50, "rule table not found: {rules:?}");
+    let seen = expected_rules();
+    let missing: Vec<&String> = rules.difference(&seen).collect();
+    assert!(missing.is_empty(), "no corpus case expects {missing:?}");
 }
 
 /// Oxide's `drift` as an independent oracle: wherever it sees a non-trivial difference, we
@@ -294,4 +322,53 @@ fn an_unreadable_document_is_a_clear_error() {
         stderr.contains("old document") && stderr.contains("/nonexistent/old.yaml"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_dangling_ref_is_a_clear_error_naming_the_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = corpus_dir().join("control-identical/old.yaml");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let broken = text.replacen(
+        "schema: {$ref: '#/components/schemas/Thing'}",
+        "schema: {$ref: '#/components/schemas/Gone'}",
+        1,
+    );
+    assert_ne!(broken, text);
+    let new = dir.path().join("new.yaml");
+    std::fs::write(&new, broken).unwrap();
+    let output = xtask(&[
+        "diff",
+        good.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--no-overlay",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("new document")
+            && stderr.contains("`#/components/schemas/Gone` at #/paths/~1things~1{thing_id}/get/responses/200/content/application~1json/schema"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `cargo xtask diff … | head`: a reader that goes away is no panic, and the exit status
+/// is still the command's own (here `--fail-on-breaking` with breaking changes).
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    let case = corpus_dir().join("security-changed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["diff", "--no-overlay", "--fail-on-breaking"])
+        .arg(case.join("old.yaml"))
+        .arg(case.join("new.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run xtask");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
 }

@@ -309,7 +309,7 @@ fn check_reports_a_stale_readme() {
     assert!(regen(root, &[]).status.success());
     std::fs::write(
         root.join("README.md"),
-        "# SDK\n\n```sh\ncargo xtask frobnicate\ncargo test -p simplio3d-tests\n```\n",
+        "# SDK\n\n```sh\ncargo xtask frobnicate\ncargo test -p simplio3d-tests\ncargo xtask regen --chek   # a typo\n```\n",
     )
     .unwrap();
     let check = regen(root, &["--check"]);
@@ -321,6 +321,10 @@ fn check_reports_a_stale_readme() {
     );
     assert!(
         stderr.contains("test command `cargo test -p simplio3d-tests` is not what .ci/run runs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`cargo xtask regen --chek` would fail") && !stderr.contains("a typo"),
         "{stderr}"
     );
     assert!(stderr.contains("edit README.md"), "{stderr}");
@@ -475,5 +479,124 @@ fn url_intake_failures_are_clear_and_change_nothing() {
         text(&out.stderr)
     );
 
+    // Credentials and a query token never reach the messages.
+    let secret = missing.replacen("http://", "http://user:hunter2@", 1) + "?token=s3cr3t";
+    let out = regen(root, &["--spec", &secret]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("s3cr3t") && !stderr.contains("user:"),
+        "{stderr}"
+    );
+    let unreachable = "http://user:hunter2@127.0.0.1:9/spec.json?token=s3cr3t";
+    let out = regen(root, &["--spec", unreachable, "--fetch-timeout", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("s3cr3t"),
+        "{stderr}"
+    );
+
+    // A zero timeout or size limit is refused up front, not reported as "timed out".
+    for (flag, value) in [("--fetch-timeout", "0"), ("--max-spec-bytes", "0")] {
+        let out = regen(root, &["--spec", &missing, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains("invalid value"),
+            "{stderr}"
+        );
+    }
+
     assert_eq!(snapshot_of(root), before, "a failed intake changes nothing");
+}
+
+/// `regen --spec SPEC`, with `--changelog CHANGELOG.md` when asked.
+fn intake(root: &Path, spec: &Path, with_changelog: bool) -> Output {
+    let mut args = vec!["--spec", spec.to_str().unwrap()];
+    if with_changelog {
+        args.extend(["--changelog", "CHANGELOG.md"]);
+    }
+    regen(root, &args)
+}
+
+#[test]
+fn changelog_entries_are_not_empty_nor_repeated_and_history_is_never_lost() {
+    let ws = workspace();
+    let root = ws.path();
+    let incoming = tempfile::tempdir().unwrap();
+    let v1 = write_temp(
+        incoming.path(),
+        "v1.json",
+        &std::fs::read(root.join(SPEC)).unwrap(),
+    );
+    let v2 = write_temp(incoming.path(), "v2.json", &spec_with_new_operation());
+    let changelog = root.join("CHANGELOG.md");
+
+    // No API change: no entry, no file.
+    let out = regen(root, &["--changelog", "CHANGELOG.md"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!changelog.exists(), "an empty report adds no entry");
+
+    // v1 → v2 once; back to v1 without a changelog; v1 → v2 again: still one entry.
+    let take = |spec: &Path, with_changelog: bool| {
+        let out = intake(root, spec, with_changelog);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    take(&v2, true);
+    take(&v1, false);
+    let again = take(&v2, true);
+    assert!(again.contains("already has an entry"), "{again}");
+    let entries = std::fs::read_to_string(&changelog).unwrap();
+    assert_eq!(entries.matches("## API changes").count(), 1, "{entries}");
+
+    // An existing CHANGELOG that is not UTF-8 is never rewritten, and nothing else changes.
+    take(&v1, false);
+    std::fs::write(&changelog, b"# Changelog\n\n\xff\xfe old history\n").unwrap();
+    let before = snapshot_of(root);
+    let out = regen(
+        root,
+        &[
+            "--spec",
+            v2.to_str().unwrap(),
+            "--changelog",
+            "CHANGELOG.md",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(snapshot_of(root), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn written_files_keep_their_permissions() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let ws = workspace();
+    let root = ws.path();
+    let mode = |p: &str| {
+        std::fs::metadata(root.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    std::fs::set_permissions(root.join(SPEC), std::fs::Permissions::from_mode(0o664)).unwrap();
+    let incoming = tempfile::tempdir().unwrap();
+    let v2 = write_temp(incoming.path(), "v2.json", &spec_with_new_operation());
+    let out = intake(root, &v2, true);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(mode(SPEC), 0o664, "a replaced file keeps its mode");
+    assert_eq!(
+        mode(SNAPSHOT),
+        0o644,
+        "a new file is 0644, not tempfile's 0600"
+    );
+    assert_eq!(mode("CHANGELOG.md"), 0o644);
 }

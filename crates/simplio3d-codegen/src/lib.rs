@@ -39,5 +39,11 @@ pub const SPEC_PATH: &str = "spec/simplio3d.openapi.json";
 /// Our overlay on it, relative to the workspace root.
 pub const OVERLAY_PATH: &str = "spec/overlay.yaml";
 
+/// The Rust type name typify gives a schema name or title: `xtask diff` compares the
+/// types of two documents by these names.
+pub fn type_name(raw: &str) -> String {
+    naming::type_name(raw)
+}
+
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

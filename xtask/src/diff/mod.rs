@@ -5,7 +5,6 @@
 //! sees: operation names are the Rust method names, and hoisting is not a change.
 //! Each change is classified by a rule ([`model::Rule`]); see `xtask/README.md`.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +17,10 @@ use crate::workspace::Workspace;
 pub(crate) mod model;
 mod operations;
 pub(crate) mod render;
+mod residue;
+mod rust_type;
 mod schema;
+mod security;
 
 pub(crate) use model::Report;
 
@@ -68,7 +70,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             fetch::fetch(location, &args.limits).with_context(|| format!("{which} document"))?;
         simplio3d_codegen::load(&source, overlay.as_ref()).with_context(|| {
             format!(
-                "{which} document {location} (with {}; --no-overlay compares it bare)",
+                "{which} document {} (with {}; --no-overlay compares it bare)",
+                fetch::redact(location),
                 overlay
                     .as_ref()
                     .map_or("no overlay".to_owned(), |o| format!("overlay {}", o.name))
@@ -77,13 +80,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let old = load("old", &args.old)?;
     let new = load("new", &args.new)?;
+    for (which, spec, location) in [("old", &old, &args.old), ("new", &new, &args.new)] {
+        let dangling = dangling_refs(&spec.document);
+        if !dangling.is_empty() {
+            anyhow::bail!(
+                "{which} document {}: {} `$ref`(s) that do not resolve (dangling, not local, or a loop of `$ref`s); nothing was compared:\n  {}",
+                fetch::redact(location),
+                dangling.len(),
+                dangling.join("\n  ")
+            );
+        }
+    }
     let report = build_report(&old, &new, &workspace.crate_version());
     let output = match args.format {
-        Format::Text => render::text(&report, std::io::stdout().is_terminal()),
+        Format::Text => render::text(&report, crate::output::colour()),
         Format::Markdown => render::markdown(&report, 2),
         Format::Json => render::json(&report),
     };
-    print!("{output}");
+    crate::output::print(&output);
     Ok(if args.fail_on_breaking && report.summary.breaking > 0 {
         ExitCode::from(1)
     } else {
@@ -101,6 +115,46 @@ pub(crate) fn build_report(old: &Spec, new: &Spec, crate_version: &str) -> Repor
     }
     let changes = operations::compare(&side(old), &side(new));
     Report::new(summary(old), summary(new), changes, crate_version)
+}
+
+/// Every `$ref` in `doc` that does not lead to a node, as "`#/target` at `#/where`". A
+/// comparison that skipped them would report nothing where the document is broken.
+fn dangling_refs(doc: &serde_json::Value) -> Vec<String> {
+    fn walk(
+        doc: &serde_json::Value,
+        node: &serde_json::Value,
+        at: &mut String,
+        out: &mut Vec<String>,
+    ) {
+        match node {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(serde_json::Value::as_str)
+                    && simplio3d_codegen::resolve_ref(doc, node).is_none()
+                {
+                    out.push(format!("`{target}` at #{at}"));
+                }
+                for (key, value) in map {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    walk(doc, value, at, out);
+                    at.truncate(len);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    walk(doc, value, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, doc, &mut String::new(), &mut out);
+    out
 }
 
 fn summary(spec: &Spec) -> model::DocumentSummary {

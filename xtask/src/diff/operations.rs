@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use simplio3d_codegen::Operation;
 
 use super::model::{Change, OperationRef, Rule};
-use super::schema::{Container, Direction, SchemaWalk, resolve};
+use super::residue::{self, first_difference, inline, strip_docs};
+use super::schema::{Container, Direction, Names, SchemaWalk, resolve};
+use super::security;
 
 /// One side of the comparison.
 pub(crate) struct Side<'a> {
@@ -116,7 +118,8 @@ fn compare_operation(
             .and_then(Value::as_bool)
             .unwrap_or(false)
     };
-    if !deprecated(old_node) && deprecated(new_node) {
+    let newly_deprecated = !deprecated(old_node) && deprecated(new_node);
+    if newly_deprecated {
         changes.push(Change::new(
             Rule::OperationDeprecated,
             Some(operation.clone()),
@@ -126,18 +129,62 @@ fn compare_operation(
     }
     let named = changes.len();
 
-    security(old, new, old_node, new_node, &operation, changes);
+    // Keys of the operation object no rule below reads (callbacks, servers, extensions).
+    let residue = residue::differing_keys(
+        old.document,
+        new.document,
+        old_node,
+        new_node,
+        &[
+            "operationId",
+            "parameters",
+            "requestBody",
+            "responses",
+            "security",
+            "deprecated",
+        ],
+    );
+    if !residue.is_empty() {
+        changes.push(Change::new(
+            Rule::UnclassifiedChange,
+            Some(operation.clone()),
+            "",
+            residue::message(&residue),
+        ));
+    }
+    security::compare(
+        old.document,
+        new.document,
+        old_node,
+        new_node,
+        &operation,
+        changes,
+    );
     parameters(old, new, old_op, new_op, &operation, changes);
     {
         let mut walk = SchemaWalk::new(old.document, new.document, &operation, changes);
-        request_body(&mut walk, old_node, new_node);
-        responses(&mut walk, old_node, new_node);
+        let names = |suffix: &str| {
+            Names::new(
+                format!("{}_{suffix}", old_op.name),
+                format!("{}_{suffix}", new_op.name),
+            )
+        };
+        request_body(&mut walk, old_node, new_node, &names("body"));
+        responses(&mut walk, old_node, new_node, &names("response"));
+        error_type(&mut walk, old_node, new_node);
     }
 
     if changes.len() == named {
+        // What the rules above compared is left out: the Rust name, and a deprecation
+        // already reported (un-deprecating has no rule and stays in).
+        let skip: &[&str] = if newly_deprecated {
+            &["operationId", "deprecated"]
+        } else {
+            &["operationId"]
+        };
         let (old_inline, new_inline) = (
-            inline_without_id(old.document, old_node),
-            inline_without_id(new.document, new_node),
+            inline_without(old.document, old_node, skip),
+            inline_without(new.document, new_node, skip),
         );
         let (old_bare, new_bare) = (strip_docs(&old_inline), strip_docs(&new_inline));
         if old_bare != new_bare {
@@ -162,11 +209,11 @@ fn compare_operation(
     }
 }
 
-/// The operation with `$ref`s inlined and its operationId (compared above, as the Rust name) left out.
-fn inline_without_id(doc: &Value, node: &Value) -> Value {
-    let mut node = inline(doc, node, 0);
+/// The operation with `$ref`s inlined and the keys `skip` left out.
+fn inline_without(doc: &Value, node: &Value, skip: &[&str]) -> Value {
+    let mut node = inline(doc, node);
     if let Some(map) = node.as_object_mut() {
-        map.remove("operationId");
+        map.retain(|k, _| !skip.contains(&k.as_str()));
     }
     node
 }
@@ -186,143 +233,6 @@ fn camel(snake: &str) -> String {
         }
     }
     out
-}
-
-// ---- security ----------------------------------------------------------------------
-
-/// One way to authenticate: scheme name → (scopes, how the scheme sends credentials).
-type Alternative = BTreeMap<String, (Vec<String>, Value)>;
-
-fn alternatives(doc: &Value, op: &Value) -> Vec<Alternative> {
-    let requirements = op.get("security").or_else(|| doc.get("security"));
-    let Some(requirements) = requirements.and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    requirements
-        .iter()
-        .filter_map(Value::as_object)
-        .map(|req| {
-            req.iter()
-                .map(|(name, scopes)| {
-                    let scopes = scopes
-                        .as_array()
-                        .map(|s| {
-                            s.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let scheme = doc.pointer(&format!(
-                        "/components/securitySchemes/{}",
-                        name.replace('~', "~0").replace('/', "~1")
-                    ));
-                    let scheme = resolve(doc, scheme.unwrap_or(&Value::Null));
-                    (name.clone(), (scopes, strip_docs(scheme)))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn describe_alternative(alt: &Alternative) -> String {
-    if alt.is_empty() {
-        return "no authentication".to_owned();
-    }
-    alt.keys()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-fn security(
-    old: &Side<'_>,
-    new: &Side<'_>,
-    old_node: &Value,
-    new_node: &Value,
-    operation: &OperationRef,
-    changes: &mut Vec<Change>,
-) {
-    let (was, is) = (
-        alternatives(old.document, old_node),
-        alternatives(new.document, new_node),
-    );
-    if was == is {
-        return;
-    }
-    let push = |changes: &mut Vec<Change>, rule, message: String| {
-        changes.push(Change::new(
-            rule,
-            Some(operation.clone()),
-            "security",
-            message,
-        ))
-    };
-    let public = |alts: &[Alternative]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
-    let names = |alts: &[Alternative]| {
-        alts.iter()
-            .map(|a| {
-                a.iter()
-                    .map(|(k, (s, _))| (k.clone(), s.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect::<BTreeSet<_>>()
-    };
-    if public(&is) {
-        push(
-            changes,
-            Rule::SecurityRemoved,
-            "no longer requires authentication".to_owned(),
-        );
-    } else if names(&was) == names(&is) {
-        let changed: Vec<String> = was
-            .iter()
-            .flat_map(|alt| alt.iter())
-            .filter(|(name, (_, scheme))| {
-                is.iter()
-                    .flat_map(|alt| alt.get(*name))
-                    .any(|(_, new_scheme)| new_scheme != scheme)
-            })
-            .map(|(name, _)| format!("`{name}`"))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        push(
-            changes,
-            Rule::SecuritySchemeChanged,
-            format!(
-                "security scheme {} now sends credentials differently",
-                changed.join(", ")
-            ),
-        );
-    } else if was.iter().all(|alt| is.contains(alt)) {
-        let added: Vec<String> = is
-            .iter()
-            .filter(|alt| !was.contains(alt))
-            .map(describe_alternative)
-            .collect();
-        push(
-            changes,
-            Rule::SecurityAlternativeAdded,
-            format!("also accepts {}", added.join(" or ")),
-        );
-    } else {
-        let describe = |alts: &[Alternative]| {
-            if alts.is_empty() {
-                "no authentication".to_owned()
-            } else {
-                alts.iter()
-                    .map(describe_alternative)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            }
-        };
-        push(
-            changes,
-            Rule::SecurityChanged,
-            format!("was {}, now {}", describe(&was), describe(&is)),
-        );
-    }
 }
 
 // ---- parameters --------------------------------------------------------------------
@@ -445,13 +355,24 @@ fn parameters(
                     _ => {}
                 }
                 let mut walk = SchemaWalk::new(old.document, new.document, operation, changes);
+                // progenitor names a parameter's type `<operation>-<parameter>`.
+                let names = Names::new(
+                    format!(
+                        "{}-{}",
+                        old_op.name,
+                        old_param["name"].as_str().unwrap_or("")
+                    ),
+                    format!("{}-{}", new_op.name, param["name"].as_str().unwrap_or("")),
+                );
                 walk.compare(
                     Direction::Request,
                     Container::Json,
                     param_schema(old_param),
                     param_schema(param),
+                    &names,
                     &location,
                 );
+                parameter_residue(&mut walk, old_param, param, &location);
             }
         }
     }
@@ -465,6 +386,44 @@ fn parameters(
                 format!("{location} was removed"),
             ));
         }
+    }
+}
+
+/// What no parameter rule reads: `style`, `explode`, `allowReserved`, `allowEmptyValue`,
+/// `deprecated`, and the media type object of a `content` parameter around its schema.
+fn parameter_residue(walk: &mut SchemaWalk<'_>, old: &Value, new: &Value, location: &str) {
+    let mut keys = residue::differing_keys(
+        walk.old_doc,
+        walk.new_doc,
+        old,
+        new,
+        &["name", "in", "required", "schema", "content"],
+    );
+    let (o, n) = (content(old), content(new));
+    let (o, n) = (
+        o.map(|c| c.keys().collect::<BTreeSet<_>>()),
+        n.map(|c| c.keys().collect::<BTreeSet<_>>()),
+    );
+    if o != n {
+        keys.push("`content`".to_owned());
+    } else if let (Some(o), Some(n)) = (content(old), content(new)) {
+        for (media, old_media) in o {
+            let new_media = &n[media];
+            keys.extend(
+                residue::differing_keys(
+                    walk.old_doc,
+                    walk.new_doc,
+                    old_media,
+                    new_media,
+                    &["schema"],
+                )
+                .into_iter()
+                .map(|k| format!("`content.{media}.{}`", k.trim_matches('`'))),
+            );
+        }
+    }
+    if !keys.is_empty() {
+        walk.push(Rule::UnclassifiedChange, location, residue::message(&keys));
     }
 }
 
@@ -485,7 +444,7 @@ fn essence(media: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
+fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value, names: &Names) {
     let operation = walk.operation.clone();
     let body = |doc: &'_ Value, node: &Value| -> Option<Value> {
         node.get("requestBody").map(|b| resolve(doc, b).clone())
@@ -531,7 +490,17 @@ fn request_body(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
                 ),
                 _ => {}
             }
-            compare_content(walk, Direction::Request, &o, &n, "request body");
+            let residue = residue::differing_keys(
+                walk.old_doc,
+                walk.new_doc,
+                &o,
+                &n,
+                &["required", "content"],
+            );
+            if !residue.is_empty() {
+                push(walk, Rule::UnclassifiedChange, &residue::message(&residue));
+            }
+            compare_content(walk, Direction::Request, &o, &n, names, "request body");
         }
     }
 }
@@ -541,6 +510,7 @@ fn compare_content(
     direction: Direction,
     old: &Value,
     new: &Value,
+    names: &Names,
     location: &str,
 ) {
     let empty = Map::new();
@@ -608,24 +578,37 @@ fn compare_content(
         let Some(new_media) = is.get(media) else {
             continue;
         };
-        let (Some(o), Some(n)) = (old_media.get("schema"), new_media.get("schema")) else {
-            continue;
-        };
-        let container = if media == "multipart/form-data" {
-            Container::Multipart
-        } else {
-            Container::Json
-        };
         let at = if was.len() > 1 {
             format!("{location} ({media})")
         } else {
             location.to_owned()
         };
-        walk.compare(direction, container, o, n, &at);
+        // `encoding` (multipart part content types, headers), and what else no rule reads.
+        let residue = residue::differing_keys(
+            walk.old_doc,
+            walk.new_doc,
+            old_media,
+            new_media,
+            &["schema"],
+        );
+        if !residue.is_empty() {
+            push(walk, Rule::UnclassifiedChange, residue::message(&residue));
+        }
+        let (Some(o), Some(n)) = (old_media.get("schema"), new_media.get("schema")) else {
+            continue;
+        };
+        if media == "multipart/form-data" {
+            // Our multipart generator names the body struct after the inline schema's
+            // title, else `<Operation>Body`, even for a `$ref`'d schema: compare it inline.
+            let (o, n) = (resolve(walk.old_doc, o), resolve(walk.new_doc, n));
+            walk.compare(direction, Container::Multipart, o, n, names, &at);
+        } else {
+            walk.compare(direction, Container::Json, o, n, names, &at);
+        }
     }
 }
 
-fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
+fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value, names: &Names) {
     let empty = Map::new();
     let map = |node: &'_ Value| {
         node.get("responses")
@@ -657,7 +640,17 @@ fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
                     resolve(walk.old_doc, old_response).clone(),
                     resolve(walk.new_doc, new_response).clone(),
                 );
-                compare_content(walk, Direction::Response, &o, &n, &location);
+                // Headers and links: no rule reads them.
+                let residue =
+                    residue::differing_keys(walk.old_doc, walk.new_doc, &o, &n, &["content"]);
+                if !residue.is_empty() {
+                    walk.push(
+                        Rule::UnclassifiedChange,
+                        &location,
+                        residue::message(&residue),
+                    );
+                }
+                compare_content(walk, Direction::Response, &o, &n, names, &location);
             }
         }
     }
@@ -676,102 +669,87 @@ fn responses(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
     }
 }
 
-// ---- the catch-all -----------------------------------------------------------------
-
-/// The node with `$ref`s replaced by what they name (cycles cut at depth 24).
-fn inline(doc: &Value, node: &Value, depth: usize) -> Value {
-    if depth > 24 {
-        return Value::String("…".into());
+/// The `E` of the method's `Error<E>`, as simplio3d-codegen and progenitor make it. When
+/// every explicit 4xx/5xx response lacks content (and there is no `default`), codegen
+/// offers the bodies as `ByteStream` (ARCHITECTURE.md, "Error bodies the spec does not
+/// describe"); otherwise progenitor takes the one type of all error responses: `()` for
+/// none, the JSON schema's type, or `ByteStream` for other content. Adding a first error
+/// response with a JSON body therefore flips the type, which no status rule sees.
+/// `Err` lists the types when they differ: progenitor cannot generate that method.
+fn error_body_type(doc: &Value, node: &Value) -> Result<String, String> {
+    let Some(responses) = node.get("responses").and_then(Value::as_object) else {
+        return Ok("()".to_owned());
+    };
+    let is_error = |status: &str| {
+        status.len() == 3
+            && (status.starts_with(['4', '5']))
+            && status[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+    };
+    let errors: Vec<&Value> = responses
+        .iter()
+        .filter(|(status, _)| is_error(status))
+        .map(|(_, response)| response)
+        .collect();
+    let bare = |r: &Value| r.get("$ref").is_none() && content(r).is_none();
+    if errors.is_empty() {
+        return Ok("()".to_owned());
     }
-    match node {
-        Value::Object(map) => {
-            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-                let resolved = resolve(doc, node);
-                return if resolved.is_null() {
-                    Value::String(format!("dangling {target}"))
-                } else {
-                    inline(doc, resolved, depth + 1)
-                };
+    if !responses.contains_key("default") && errors.iter().all(|r| bare(r)) {
+        return Ok("ByteStream".to_owned());
+    }
+    let kinds: BTreeSet<String> = errors
+        .iter()
+        .map(|r| {
+            let r = resolve(doc, r);
+            let Some(content) = content(r) else {
+                return "()".to_owned();
+            };
+            match content
+                .iter()
+                .find(|(media, _)| essence(media) == "application/json")
+            {
+                Some((_, media)) => match media["schema"].get("$ref").and_then(Value::as_str) {
+                    Some(reference) => {
+                        simplio3d_codegen::type_name(super::schema::ref_name(reference))
+                    }
+                    None => "a JSON body".to_owned(),
+                },
+                None => "ByteStream".to_owned(),
             }
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), inline(doc, v, depth + 1)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect())
-        }
-        other => other.clone(),
+        })
+        .collect();
+    let mut kinds = kinds.into_iter().collect::<Vec<_>>();
+    match kinds.len() {
+        1 => Ok(kinds.remove(0)),
+        _ => Err(kinds.join(", ")),
     }
 }
 
-/// Keys that only document: changing them changes no behaviour and no Rust signature.
-const DOC_KEYS: &[&str] = &[
-    "description",
-    "summary",
-    "title",
-    "example",
-    "examples",
-    "externalDocs",
-    "tags",
-];
-
-fn strip_docs(node: &Value) -> Value {
-    match node {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()))
-                .map(|(k, v)| {
-                    // Under `properties` the keys are property names, not keywords.
-                    let v = if k == "properties" {
-                        strip_property_docs(v)
-                    } else {
-                        strip_docs(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
+fn error_type(walk: &mut SchemaWalk<'_>, old_node: &Value, new_node: &Value) {
+    let (was, is) = (
+        error_body_type(walk.old_doc, old_node),
+        error_body_type(walk.new_doc, new_node),
+    );
+    if was == is {
+        return;
+    }
+    let show = |t: &Result<String, String>| match t {
+        Ok(t) => format!("`Error<{t}>`"),
+        Err(types) => {
+            format!("error bodies of different types ({types}), which progenitor cannot generate")
+        }
+    };
+    walk.push(
+        Rule::ErrorTypeChanged,
+        "error responses",
+        format!(
+            "the method's error type was {}, now {}",
+            show(&was),
+            show(&is)
         ),
-        Value::Array(items) => Value::Array(items.iter().map(strip_docs).collect()),
-        other => other.clone(),
-    }
-}
-
-fn strip_property_docs(properties: &Value) -> Value {
-    match properties {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), strip_docs(v)))
-                .collect(),
-        ),
-        other => strip_docs(other),
-    }
-}
-
-/// A JSON pointer-ish path to the first place two values differ.
-fn first_difference(old: &Value, new: &Value, at: String) -> String {
-    match (old, new) {
-        (Value::Object(o), Value::Object(n)) => {
-            for key in o.keys().chain(n.keys()) {
-                match (o.get(key), n.get(key)) {
-                    (Some(a), Some(b)) if a == b => {}
-                    (Some(a), Some(b)) => return first_difference(a, b, format!("{at}/{key}")),
-                    _ => return format!("{at}/{key}"),
-                }
-            }
-            at
-        }
-        (Value::Array(o), Value::Array(n)) if o.len() == n.len() => {
-            for (i, (a, b)) in o.iter().zip(n).enumerate() {
-                if a != b {
-                    return first_difference(a, b, format!("{at}/{i}"));
-                }
-            }
-            at
-        }
-        _ => at,
-    }
+    );
 }
 
 #[cfg(test)]
@@ -788,14 +766,5 @@ mod tests {
     fn camel_case_for_overlay_ids() {
         assert_eq!(camel("create_session"), "createSession");
         assert_eq!(camel("get"), "get");
-    }
-
-    #[test]
-    fn docs_are_stripped_but_property_names_are_kept() {
-        let schema = serde_json::json!({"description": "d", "properties": {"description": {"type": "string", "title": "t"}}});
-        assert_eq!(
-            strip_docs(&schema),
-            serde_json::json!({"properties": {"description": {"type": "string"}}})
-        );
     }
 }

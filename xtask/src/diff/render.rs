@@ -135,8 +135,9 @@ pub(crate) fn markdown(report: &Report, level: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "Old sha256 `{}`, new sha256 `{}`.\n",
-        report.old.sha256, report.new.sha256
+        "Old sha256 `{}`, {}.\n",
+        report.old.sha256,
+        changelog_marker(report)
     );
     if report.is_empty() {
         let _ = writeln!(out, "No API changes.");
@@ -193,6 +194,12 @@ pub(crate) fn json(report: &Report) -> String {
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
+}
+
+/// The words of a Markdown report that name the new spec: a CHANGELOG holding them already
+/// has the entry for it.
+pub(crate) fn changelog_marker(report: &Report) -> String {
+    format!("new sha256 `{}`", report.new.sha256)
 }
 
 /// Inserts `entry` (Markdown) into a CHANGELOG: after the top `# ` heading, or at the start.

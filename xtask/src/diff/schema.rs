@@ -1,14 +1,22 @@
 //! Schema comparison: one walk over an old and a new schema, in the request or the
 //! response direction, resolving `$ref`s in each document.
 //!
-//! Hoisting (inline schema in one document, `$ref` in the other) is not a change; a `$ref`
-//! to a differently named component is (`type-renamed`), since the Rust type name follows it.
+//! Hoisting (inline schema in one document, `$ref` in the other) is not a change in
+//! itself; what counts is the Rust type each side generates ([`rust_type`]): a `$ref` to a
+//! differently named component, or an inline enum moved to a `$ref`, renames it
+//! (`type-renamed`); `Thing` → `thing` does not, since typify names both `Thing`.
+//!
+//! Recursion: each pair of (old node, new node) is walked once per direction, so a walk
+//! over recursive types ends however the `$ref`s are placed on either side; a depth cap
+//! backs that up with `unclassified-change` rather than a stack overflow.
 
 use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
 use super::model::{Change, OperationRef, Rule};
+use super::residue;
+use super::rust_type::{self, RustType, kind};
 
 /// Which way values flow: callers send requests and receive responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,11 +26,68 @@ pub(crate) enum Direction {
 }
 
 /// What the schema's properties are: JSON properties or multipart parts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Container {
     Json,
     Multipart,
 }
+
+/// The names the context suggests for a type generated inline on each side
+/// (`CreateThingBody` for a body, `<Parent>_<property>` below it); `None` where unknown.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names {
+    pub(crate) old: Option<String>,
+    pub(crate) new: Option<String>,
+}
+
+impl Names {
+    pub(crate) fn new(old: impl Into<String>, new: impl Into<String>) -> Self {
+        Self {
+            old: Some(old.into()),
+            new: Some(new.into()),
+        }
+    }
+
+    fn map(&self, f: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            old: self.old.as_deref().and_then(&f),
+            new: self.new.as_deref().and_then(&f),
+        }
+    }
+}
+
+/// Schemas nested deeper than this are not walked (recursion is cut by the visited set
+/// long before; this only bounds pathological documents).
+const MAX_DEPTH: usize = 64;
+
+/// Keys of a schema object that the rules below read; any other difference is residue.
+const SCHEMA_KEYS: &[&str] = &[
+    "$ref",
+    "type",
+    "format",
+    "nullable",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "enum",
+    "maxLength",
+    "maxItems",
+    "maxProperties",
+    "maximum",
+    "minLength",
+    "minItems",
+    "minProperties",
+    "minimum",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "uniqueItems",
+    "pattern",
+    "multipleOf",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+];
 
 /// Compares schemas of one operation, appending classified changes.
 pub(crate) struct SchemaWalk<'a> {
@@ -30,7 +95,10 @@ pub(crate) struct SchemaWalk<'a> {
     pub(crate) new_doc: &'a Value,
     pub(crate) operation: &'a OperationRef,
     pub(crate) changes: &'a mut Vec<Change>,
-    seen: HashSet<(String, String, Direction)>,
+    /// (old node, new node, direction, container) already walked, by address: the
+    /// documents do not change during the walk, so an address names one schema node.
+    seen: HashSet<(usize, usize, Direction, Container)>,
+    depth: usize,
 }
 
 impl<'a> SchemaWalk<'a> {
@@ -46,10 +114,11 @@ impl<'a> SchemaWalk<'a> {
             operation,
             changes,
             seen: HashSet::new(),
+            depth: 0,
         }
     }
 
-    fn push(&mut self, rule: Rule, location: &str, message: String) {
+    pub(crate) fn push(&mut self, rule: Rule, location: &str, message: String) {
         self.changes.push(Change::new(
             rule,
             Some(self.operation.clone()),
@@ -58,35 +127,90 @@ impl<'a> SchemaWalk<'a> {
         ));
     }
 
-    /// Compares `old` and `new` at `location`.
+    /// Compares `old` and `new` at `location`; `names` are what the context would call a
+    /// type generated inline there.
     pub(crate) fn compare(
         &mut self,
         direction: Direction,
         container: Container,
         old: &Value,
         new: &Value,
+        names: &Names,
         location: &str,
     ) {
-        let old_ref = old.get("$ref").and_then(Value::as_str);
-        let new_ref = new.get("$ref").and_then(Value::as_str);
-        if let (Some(o), Some(n)) = (old_ref, new_ref) {
-            let (old_name, new_name) = (ref_name(o), ref_name(n));
-            if old_name != new_name {
-                self.push(
-                    Rule::TypeRenamed,
-                    location,
-                    format!("type `{old_name}` is now `{new_name}`"),
-                );
-            }
-            // Each pair of named schemas is walked once per direction: recursion stops here.
-            if !self.seen.insert((o.to_owned(), n.to_owned(), direction)) {
-                return;
-            }
+        let (old_type, new_type) = (
+            rust_type::of(old, names.old.as_deref()),
+            rust_type::of(new, names.new.as_deref()),
+        );
+        if let (RustType::Named(o), RustType::Named(n)) = (&old_type, &new_type)
+            && o != n
+        {
+            self.push(
+                Rule::TypeRenamed,
+                location,
+                format!("type `{o}` is now `{n}`"),
+            );
         }
+        let here = Names {
+            old: rust_type::context_name(old, names.old.as_deref()),
+            new: rust_type::context_name(new, names.new.as_deref()),
+        };
         let old = resolve(self.old_doc, old);
         let new = resolve(self.new_doc, new);
+        // Dangling `$ref`s were refused when the documents were loaded (`dangling_refs`).
         if old.is_null() || new.is_null() {
             return;
+        }
+        let key = (
+            std::ptr::from_ref(old) as usize,
+            std::ptr::from_ref(new) as usize,
+            direction,
+            container,
+        );
+        if !self.seen.insert(key) {
+            return;
+        }
+        if self.depth >= MAX_DEPTH {
+            if residue::inline(self.old_doc, old) != residue::inline(self.new_doc, new) {
+                self.push(
+                    Rule::UnclassifiedChange,
+                    location,
+                    format!("schemas nested deeper than {MAX_DEPTH} levels differ here; review them by hand"),
+                );
+            }
+            return;
+        }
+        self.depth += 1;
+        self.walk(
+            direction,
+            container,
+            old,
+            new,
+            (&old_type, &new_type),
+            &here,
+            location,
+        );
+        self.depth -= 1;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &mut self,
+        direction: Direction,
+        container: Container,
+        old: &Value,
+        new: &Value,
+        types: (&RustType, &RustType),
+        names: &Names,
+        location: &str,
+    ) {
+        let residue = residue::differing_keys(self.old_doc, self.new_doc, old, new, SCHEMA_KEYS);
+        if !residue.is_empty() {
+            self.push(
+                Rule::UnclassifiedChange,
+                location,
+                residue::message(&residue),
+            );
         }
         self.nullable(direction, old, new, location);
         if self.composition(direction, old, new, location) {
@@ -95,11 +219,35 @@ impl<'a> SchemaWalk<'a> {
         if !self.kind(direction, old, new, location) {
             return;
         }
+        let enum_kept = old.get("enum").is_some() == new.get("enum").is_some();
+        match types {
+            (RustType::Named(_), RustType::Named(_))
+            | (RustType::Opaque, _)
+            | (_, RustType::Opaque) => {}
+            (o, n) if o != n && enum_kept => self.push(
+                Rule::RustTypeChanged,
+                location,
+                format!(
+                    "the generated Rust type `{}` is now `{}`",
+                    o.show(),
+                    n.show()
+                ),
+            ),
+            _ => {}
+        }
         self.enumeration(direction, old, new, location);
         self.constraints(direction, old, new, location);
-        self.object(direction, container, old, new, location);
+        self.object(direction, container, old, new, names, location);
         if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
-            self.compare(direction, Container::Json, o, n, &format!("{location}[]"));
+            let names = names.map(|n| Some(format!("{n}Item")));
+            self.compare(
+                direction,
+                Container::Json,
+                o,
+                n,
+                &names,
+                &format!("{location}[]"),
+            );
         }
     }
 
@@ -120,7 +268,8 @@ impl<'a> SchemaWalk<'a> {
         self.push(rule, location, message.to_owned());
     }
 
-    /// Returns true when either side is a composition (handled here, not by the type rules).
+    /// Compares `oneOf` / `anyOf` / `allOf` member by member. Returns true when their shape
+    /// changed (then nothing else about the two schemas is comparable).
     fn composition(
         &mut self,
         direction: Direction,
@@ -128,14 +277,8 @@ impl<'a> SchemaWalk<'a> {
         new: &Value,
         location: &str,
     ) -> bool {
-        let keys = ["oneOf", "anyOf", "allOf"];
-        if !keys
-            .iter()
-            .any(|k| old.get(*k).is_some() || new.get(*k).is_some())
-        {
-            return false;
-        }
-        for key in keys {
+        let mut changed = false;
+        for key in ["oneOf", "anyOf", "allOf"] {
             match (
                 old.get(key).and_then(Value::as_array),
                 new.get(key).and_then(Value::as_array),
@@ -148,11 +291,13 @@ impl<'a> SchemaWalk<'a> {
                             Container::Json,
                             o,
                             n,
+                            &Names::default(),
                             &format!("{location} {key}[{i}]"),
                         );
                     }
                 }
                 (o, n) => {
+                    changed = true;
                     let count =
                         |v: Option<&Vec<Value>>| v.map_or("no".to_owned(), |v| v.len().to_string());
                     self.push(
@@ -163,7 +308,7 @@ impl<'a> SchemaWalk<'a> {
                 }
             }
         }
-        true
+        changed
     }
 
     /// Compares type and format. Returns false when they differ (nothing below is comparable).
@@ -221,10 +366,18 @@ impl<'a> SchemaWalk<'a> {
             (Some(o), Some(n)) => {
                 let removed: Vec<&Value> = o.iter().filter(|v| !n.contains(v)).collect();
                 let added: Vec<&Value> = n.iter().filter(|v| !o.contains(v)).collect();
+                // typify makes a string enum a Rust enum (a new value is a new variant);
+                // any other enum is a newtype that checks the value, so a request that
+                // accepts one more value only loosened a constraint.
+                let rust_enum = kind(new) == Some("string");
                 let (removed_rule, added_rule) = match direction {
-                    Direction::Request => {
+                    Direction::Request if rust_enum => {
                         (Rule::RequestEnumValueRemoved, Rule::RequestEnumValueAdded)
                     }
+                    Direction::Request => (
+                        Rule::RequestEnumValueRemoved,
+                        Rule::RequestConstraintWidened,
+                    ),
                     Direction::Response => {
                         (Rule::ResponseEnumValueRemoved, Rule::ResponseEnumValueAdded)
                     }
@@ -329,12 +482,14 @@ impl<'a> SchemaWalk<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn object(
         &mut self,
         direction: Direction,
         container: Container,
         old: &Value,
         new: &Value,
+        names: &Names,
         location: &str,
     ) {
         let empty = serde_json::Map::new();
@@ -385,7 +540,15 @@ impl<'a> SchemaWalk<'a> {
                         };
                         self.push(rule, &child(name), format!("{what} `{name}` is now {now}"));
                     }
-                    self.compare(direction, Container::Json, old_schema, schema, &child(name));
+                    let names = names.map(|parent| rust_type::property_name(Some(parent), name));
+                    self.compare(
+                        direction,
+                        Container::Json,
+                        old_schema,
+                        schema,
+                        &names,
+                        &child(name),
+                    );
                 }
             }
         }
@@ -402,7 +565,8 @@ impl<'a> SchemaWalk<'a> {
 
         match (additional(old), additional(new)) {
             (Additional::Schema(o), Additional::Schema(n)) => {
-                self.compare(direction, Container::Json, o, n, &child("{*}"))
+                let names = names.map(|n| Some(format!("{n}Value")));
+                self.compare(direction, Container::Json, o, n, &names, &child("{*}"))
             }
             (o, n) if o.same_kind(&n) => {}
             (o, n) => self.push(
@@ -489,20 +653,6 @@ pub(crate) fn ref_name(reference: &str) -> &str {
 /// Follows local `$ref`s; `Null` when one dangles or loops.
 pub(crate) fn resolve<'v>(doc: &'v Value, node: &'v Value) -> &'v Value {
     simplio3d_codegen::resolve_ref(doc, node).unwrap_or(&Value::Null)
-}
-
-/// The JSON type, inferred from the keywords when `type` is absent; `None` = any.
-fn kind(schema: &Value) -> Option<&str> {
-    if let Some(t) = str_of(schema, "type") {
-        return Some(t);
-    }
-    if schema.get("properties").is_some() || schema.get("additionalProperties").is_some() {
-        Some("object")
-    } else if schema.get("items").is_some() {
-        Some("array")
-    } else {
-        None
-    }
 }
 
 fn is_nullable(schema: &Value) -> bool {

@@ -2,9 +2,11 @@
 //!
 //! DESIGN.md's contract: the README's first command runs the main job, its second is the
 //! test command that `.ci/run` calls. Stale means: fewer than two commands, a
-//! `cargo xtask <task>` that does not exist, a `-p <package>` that is not a workspace
-//! package, or a test command that `.ci/run` does not run. Commands are the lines of
-//! fenced `sh`/`bash`/`shell`/`console` (or untagged) blocks, `$ ` prompts stripped.
+//! `cargo xtask …` that the xtask's own argument parser (clap) rejects (an unknown task, a
+//! mistyped flag, a missing argument), a `-p <package>` that is not a workspace package,
+//! or a test command that `.ci/run` does not run. Commands are the lines of fenced
+//! `sh`/`bash`/`shell`/`console` (or untagged) blocks, `$ ` prompts and `# comments`
+//! stripped.
 
 use std::collections::BTreeSet;
 
@@ -32,20 +34,31 @@ pub(super) fn problems(workspace: &Workspace) -> Vec<String> {
         .collect();
     let packages = workspace_packages(workspace);
     for command in &commands {
-        let words: Vec<&str> = command.split_whitespace().collect();
-        for pair in words.windows(3) {
-            if pair[0] == "cargo"
-                && pair[1] == "xtask"
-                && !pair[2].starts_with('-')
-                && !tasks.contains(pair[2])
-            {
-                problems.push(format!(
-                    "README.md runs `cargo xtask {}`, which is not a task (tasks: {})",
-                    pair[2],
-                    join(&tasks)
-                ));
+        let shell = shell_words(command);
+        for (i, pair) in shell.windows(2).enumerate() {
+            if pair[0] != "cargo" || pair[1] != "xtask" {
+                continue;
+            }
+            let args: Vec<&str> = shell[i + 2..]
+                .iter()
+                .map(String::as_str)
+                .take_while(|w| !matches!(*w, "&&" | "||" | ";" | "|"))
+                .collect();
+            match args.first() {
+                Some(task) if !task.starts_with('-') && !tasks.contains(*task) => {
+                    problems.push(format!(
+                        "README.md runs `cargo xtask {task}`, which is not a task (tasks: {})",
+                        join(&tasks)
+                    ));
+                }
+                _ => {
+                    if let Some(problem) = parse_problem(&args) {
+                        problems.push(problem);
+                    }
+                }
             }
         }
+        let words: Vec<&str> = shell.iter().map(String::as_str).collect();
         for pair in words.windows(2) {
             if matches!(pair[0], "-p" | "--package")
                 && !packages.is_empty()
@@ -71,6 +84,55 @@ pub(super) fn problems(workspace: &Workspace) -> Vec<String> {
         }
     }
     problems
+}
+
+/// What clap says about `cargo xtask <args>`, as the real command line would be parsed.
+fn parse_problem(args: &[&str]) -> Option<String> {
+    use clap::Parser as _;
+    use clap::error::ErrorKind;
+    let error = match crate::Cli::try_parse_from(
+        std::iter::once("cargo xtask").chain(args.iter().copied()),
+    ) {
+        Ok(_) => return None,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return None;
+        }
+        Err(e) => e,
+    };
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_owned();
+    Some(format!(
+        "README.md's `cargo xtask {}` would fail: {first}",
+        args.join(" ")
+    ))
+}
+
+/// A command line split as `sh` would for our purposes: whitespace outside quotes
+/// separates words, quotes are removed, and a word starting with `#` ends the line.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, '#') if word.is_none() => break,
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 fn join(set: &BTreeSet<String>) -> String {
@@ -164,6 +226,36 @@ fn workspace_packages(workspace: &Workspace) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_words_drop_comments_and_quotes() {
+        assert_eq!(
+            shell_words("cargo xtask regen --spec 'a b.json'   # or a URL"),
+            vec!["cargo", "xtask", "regen", "--spec", "a b.json"]
+        );
+        assert_eq!(shell_words("echo a#b"), vec!["echo", "a#b"]);
+    }
+
+    #[test]
+    fn xtask_commands_are_parsed_by_the_real_cli() {
+        assert_eq!(parse_problem(&["regen", "--check"]), None);
+        assert_eq!(
+            parse_problem(&[
+                "diff",
+                "old.json",
+                "new.json",
+                "--format",
+                "markdown",
+                "--fail-on-breaking"
+            ]),
+            None
+        );
+        let typo = parse_problem(&["regen", "--chek"]).expect("a mistyped flag");
+        assert!(typo.contains("--chek"), "{typo}");
+        let missing = parse_problem(&["diff", "old.json"]).expect("a missing argument");
+        assert!(missing.contains("would fail"), "{missing}");
+        assert!(parse_problem(&["diff", "a", "b", "--format", "yaml"]).is_some());
+    }
 
     #[test]
     fn commands_come_from_shell_blocks_only() {
