@@ -35,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod handler;
 mod model;
 mod recorder;
 mod respond;

@@ -39,6 +39,8 @@ pub enum ViolationKind {
     WrongCredentials,
     /// The test asked for a status (`Prefer: code=…`) that the operation does not declare.
     UndeclaredStatus,
+    /// The mock itself failed (a bug): the request was answered with 500. Please report it.
+    Internal,
 }
 
 /// One way a request breaks the spec.

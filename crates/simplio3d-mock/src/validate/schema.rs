@@ -52,6 +52,10 @@ impl Patterns {
     }
 }
 
+/// How deep schemas may nest along one instance path. serde_json stops parsing at 128 levels,
+/// so real instances stay below this; only `$ref` cycles reach it.
+const MAX_DEPTH: usize = 256;
+
 /// Validates instances against schemas of one document.
 pub(crate) struct SchemaValidator<'a> {
     pub(crate) document: &'a Value,
@@ -68,8 +72,18 @@ impl SchemaValidator<'_> {
         instance: &Value,
         location: &str,
     ) -> Vec<Violation> {
+        self.validate_at(schema, instance, location, 0)
+    }
+
+    fn validate_at(
+        &self,
+        schema: &Value,
+        instance: &Value,
+        location: &str,
+        depth: usize,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
-        self.check(schema, instance, location, &mut out);
+        self.check(schema, instance, location, depth, &mut out);
         out
     }
 
@@ -88,7 +102,25 @@ impl SchemaValidator<'_> {
         });
     }
 
-    fn check(&self, schema: &Value, instance: &Value, at: &str, out: &mut Vec<Violation>) {
+    fn check(
+        &self,
+        schema: &Value,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
+        // A `$ref` cycle through `allOf`/`oneOf` (`A: {allOf: [$ref: A]}`) never reaches the
+        // end of the instance; stop rather than overflow the stack.
+        if depth > MAX_DEPTH {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Composition,
+                format!("the schema nests deeper than {MAX_DEPTH} levels here (a $ref cycle?)"),
+            );
+            return;
+        }
         let Some(schema) = resolve(self.document, schema) else {
             return;
         };
@@ -147,12 +179,12 @@ impl SchemaValidator<'_> {
         match instance {
             Value::String(text) => self.check_string(s, text, at, out),
             Value::Number(_) => self.check_number(s, instance, at, out),
-            Value::Array(items) => self.check_array(s, items, at, out),
-            Value::Object(map) => self.check_object(s, map, at, out),
+            Value::Array(items) => self.check_array(s, items, at, depth, out),
+            Value::Object(map) => self.check_object(s, map, at, depth, out),
             Value::Bool(_) | Value::Null => {}
         }
 
-        self.check_composition(s, instance, at, out);
+        self.check_composition(s, instance, at, depth, out);
     }
 
     fn check_string(
@@ -277,6 +309,7 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         items: &[Value],
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         let count = items.len() as u64;
@@ -311,7 +344,7 @@ impl SchemaValidator<'_> {
         }
         if let Some(item_schema) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
-                self.check(item_schema, item, &format!("{at}/{i}"), out);
+                self.check(item_schema, item, &format!("{at}/{i}"), depth + 1, out);
             }
         }
     }
@@ -321,6 +354,7 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         map: &serde_json::Map<String, Value>,
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         let properties = s.get("properties").and_then(Value::as_object);
@@ -368,7 +402,7 @@ impl SchemaValidator<'_> {
         for (name, value) in map {
             let here = format!("{at}/{}", escape(name));
             match properties.and_then(|p| p.get(name)) {
-                Some(property) => self.check(property, value, &here, out),
+                Some(property) => self.check(property, value, &here, depth + 1, out),
                 None => match additional {
                     Some(Value::Bool(false)) => self.violation(
                         out,
@@ -376,7 +410,9 @@ impl SchemaValidator<'_> {
                         ViolationKind::Unknown,
                         format!("property `{name}` is not allowed (additionalProperties: false)"),
                     ),
-                    Some(schema @ Value::Object(_)) => self.check(schema, value, &here, out),
+                    Some(schema @ Value::Object(_)) => {
+                        self.check(schema, value, &here, depth + 1, out);
+                    }
                     _ => {}
                 },
             }
@@ -388,16 +424,17 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         instance: &Value,
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             for sub in all {
-                self.check(sub, instance, at, out);
+                self.check(sub, instance, at, depth + 1, out);
             }
         }
         let passing = |list: &Vec<Value>| {
             list.iter()
-                .filter(|sub| self.validate(sub, instance, at).is_empty())
+                .filter(|sub| self.validate_at(sub, instance, at, depth + 1).is_empty())
                 .count()
         };
         if let Some(any) = s.get("anyOf").and_then(Value::as_array)
@@ -425,7 +462,7 @@ impl SchemaValidator<'_> {
             }
         }
         if let Some(not) = s.get("not")
-            && self.validate(not, instance, at).is_empty()
+            && self.validate_at(not, instance, at, depth + 1).is_empty()
         {
             self.violation(
                 out,
@@ -560,6 +597,17 @@ mod tests {
             ]
         );
         assert!(violations(&doc, &schema, &json!({"name": "ok", "tags": ["b"]})).is_empty());
+    }
+
+    #[test]
+    fn a_ref_cycle_through_all_of_is_a_violation_not_a_stack_overflow() {
+        let doc = json!({"components": {"schemas": {"Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}]}}}});
+        let got = violations(
+            &doc,
+            &json!({"$ref": "#/components/schemas/Loop"}),
+            &json!(1),
+        );
+        assert_eq!(got, vec![("/body".into(), ViolationKind::Composition)]);
     }
 
     #[test]

@@ -1,0 +1,322 @@
+//! One request: route, read the body, validate, choose the answer, record.
+//!
+//! Everything that reads request data runs inside a panic guard: a bug in the validator must
+//! cost a 500 and a recorded [`ViolationKind::Internal`], never a dropped connection that a
+//! test would misread as a network error.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use futures::FutureExt as _;
+use secrecy::ExposeSecret;
+
+use crate::model::OperationModel;
+use crate::recorder::{RecordedRequest, Violation, ViolationKind, lock, mark_sensitive};
+use crate::respond::{self, Reply};
+use crate::router::Routed;
+use crate::server::{BODY_LIMIT, Shared};
+use crate::validate;
+
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let mut headers = request.headers().clone();
+    mark_sensitive(&mut headers, &shared.sensitive_headers);
+    let guarded = AssertUnwindSafe(process(&shared, request)).catch_unwind();
+    let (response, record) = match guarded.await {
+        Ok(done) => done,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-text panic payload".to_owned());
+            let violation = Violation {
+                operation: None,
+                location: String::new(),
+                kind: ViolationKind::Internal,
+                message: format!("the mock failed while handling this request: {message}"),
+            };
+            let response = respond::routing(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                violation.message.clone(),
+                None,
+            );
+            let record = RecordedRequest {
+                method,
+                path,
+                query,
+                operation: None,
+                headers,
+                body: bytes::Bytes::new(),
+                parts: Vec::new(),
+                violations: vec![violation],
+                status: 500,
+            };
+            (response, record)
+        }
+    };
+    log(&record);
+    shared.recorder.record(record);
+    response
+}
+
+fn log(record: &RecordedRequest) {
+    if record.violations.is_empty() {
+        tracing::info!(method = %record.method, path = %record.path, status = record.status, "request");
+    } else {
+        tracing::warn!(
+            method = %record.method,
+            path = %record.path,
+            status = record.status,
+            violations = %record.violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            "request does not conform"
+        );
+    }
+}
+
+async fn process(shared: &Shared, request: Request) -> (Response, RecordedRequest) {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let mut headers = parts.headers;
+    mark_sensitive(&mut headers, &shared.sensitive_headers);
+    #[cfg(test)]
+    if headers.contains_key(crate::server::TEST_PANIC_HEADER) {
+        panic!("panic requested by the test");
+    }
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
+
+    let mut record = RecordedRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
+        operation: None,
+        headers: headers.clone(),
+        body: body.as_ref().map(Clone::clone).unwrap_or_default(),
+        parts: Vec::new(),
+        violations: Vec::new(),
+        status: 0,
+    };
+
+    let response = match shared.router.route(&method, &path) {
+        Routed::NotFound => respond::routing(
+            StatusCode::NOT_FOUND,
+            format!("no operation at {path}"),
+            None,
+        ),
+        Routed::MethodNotAllowed { allow } => respond::routing(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{method} is not declared for {path}; allowed: {}",
+                allow.join(", ")
+            ),
+            Some(allow.join(", ")),
+        ),
+        Routed::Found {
+            operation,
+            path_params,
+        } => {
+            let op = &shared.operations[operation];
+            record.operation = Some(op.name.clone());
+            match body {
+                Ok(bytes) => {
+                    let ctx = validate::Context {
+                        document: &shared.document,
+                        patterns: &shared.patterns,
+                        api_key: shared.api_key.as_ref().map(|k| k.expose_secret()),
+                    };
+                    let request = validate::Request {
+                        headers: &headers,
+                        query: query.as_deref(),
+                        path_params: &path_params,
+                        body: &bytes,
+                    };
+                    let outcome = validate::validate(&ctx, op, &request).await;
+                    record.parts = outcome.parts;
+                    record.violations = outcome.violations;
+                    answer(shared, op, &headers, &mut record.violations)
+                }
+                Err(e) => {
+                    record.violations.push(Violation {
+                        operation: Some(op.name.clone()),
+                        location: "/body".into(),
+                        kind: ViolationKind::Range,
+                        message: format!(
+                            "the body could not be read (limit {BODY_LIMIT} bytes): {e}"
+                        ),
+                    });
+                    answer(shared, op, &headers, &mut record.violations)
+                }
+            }
+        }
+    };
+    record.status = response.status().as_u16();
+    (response, record)
+}
+
+/// Chooses the answer for a routed request: violations first (auth, then validation), then a
+/// scripted reply, then `Prefer: code=…`, then the operation's success status.
+fn answer(
+    shared: &Shared,
+    op: &OperationModel,
+    headers: &axum::http::HeaderMap,
+    violations: &mut Vec<Violation>,
+) -> Response {
+    let preferred = preferred_code(headers);
+    if let Some(code) = preferred
+        && !op.declares(code)
+    {
+        violations.push(Violation {
+            operation: Some(op.name.clone()),
+            location: "/header/Prefer".into(),
+            kind: ViolationKind::UndeclaredStatus,
+            message: format!(
+                "code={code} is not declared for {} (declared: {:?})",
+                op.name,
+                op.declared_statuses()
+            ),
+        });
+    }
+    if !violations.is_empty() {
+        let status = failure_status(op, violations);
+        return respond::invalid(&shared.document, Some(op), status, violations);
+    }
+    let scripted = {
+        let mut script = lock(&shared.script);
+        let queued = script
+            .queued
+            .get_mut(&op.name)
+            .and_then(VecDeque::pop_front);
+        queued.or_else(|| script.sticky.get(&op.name).cloned())
+    };
+    let reply = scripted
+        .or_else(|| preferred.map(Reply::status))
+        .unwrap_or_else(|| Reply::status(op.success_status()));
+    respond::declared(&shared.document, op, &reply)
+}
+
+/// The spec's status for this kind of failure: 401/403 for credentials, 400 (or 422, 415)
+/// for the rest, falling back to 400 when the operation declares none of them.
+fn failure_status(op: &OperationModel, violations: &[Violation]) -> u16 {
+    let first_declared = |candidates: &[u16], fallback: u16| {
+        candidates
+            .iter()
+            .copied()
+            .find(|s| {
+                op.declares(*s)
+                    && op
+                        .response_for(*s)
+                        .is_some_and(|r| r.key != crate::model::StatusKey::Default)
+            })
+            .unwrap_or(fallback)
+    };
+    let kinds = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
+    if kinds(ViolationKind::MissingCredentials) {
+        first_declared(&[401, 403], 401)
+    } else if kinds(ViolationKind::WrongCredentials) {
+        first_declared(&[403, 401], 403)
+    } else if violations
+        .iter()
+        .all(|v| v.kind == ViolationKind::ContentType && v.location == "/header/Content-Type")
+    {
+        first_declared(&[415, 400, 422], 400)
+    } else {
+        first_declared(&[400, 422], 400)
+    }
+}
+
+/// `Prefer: code=403` (Prism's convention); other preferences are ignored.
+fn preferred_code(headers: &axum::http::HeaderMap) -> Option<u16> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .find_map(|token| {
+            let (key, value) = token.trim().split_once('=')?;
+            let code: u16 =
+                (key.trim() == "code").then(|| value.trim().trim_matches('"').parse().ok())??;
+            // Only real statuses: `code=0` would otherwise match a `default` response.
+            (100..=599).contains(&code).then_some(code)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use simplio3d_codegen::Source;
+
+    use crate::server::TEST_PANIC_HEADER;
+    use crate::{MockConfig, MockServer, ViolationKind};
+
+    const CREATE_SESSION: &str = "/api/open-api/v1/auth/create-session";
+
+    #[tokio::test]
+    async fn a_panic_in_the_handler_is_a_recorded_500_not_a_dropped_connection() {
+        let mock = MockServer::vendor(MockConfig::default())
+            .await
+            .expect("mock");
+        let response = reqwest::Client::new()
+            .post(format!("{}{CREATE_SESSION}", mock.base_url()))
+            .header(TEST_PANIC_HEADER, "1")
+            .send()
+            .await
+            .expect("an answer, not a reset connection");
+        assert_eq!(response.status(), 500);
+        let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].kind, ViolationKind::Internal);
+        assert!(
+            violations[0]
+                .message
+                .contains("panic requested by the test")
+        );
+        assert_eq!(mock.requests()[0].status, 500);
+    }
+
+    /// The input that made `format.rs` panic (`split_at(8)` inside `é`), through the server.
+    #[tokio::test]
+    async fn multibyte_date_time_parameter_is_a_format_violation() {
+        let spec = simplio3d_codegen::load(
+            &Source {
+                name: "when.yaml".into(),
+                bytes: br#"
+openapi: 3.0.0
+info: { title: When, version: 1.0.0 }
+paths:
+  /events:
+    get:
+      operationId: list_events
+      parameters:
+        - { name: since, in: query, schema: { type: string, format: date-time } }
+      responses: { '200': { description: Ok }, '400': { description: Invalid } }
+"#
+                .to_vec(),
+            },
+            None,
+        )
+        .expect("spec");
+        let mock = MockServer::start(spec, MockConfig::default())
+            .await
+            .expect("mock");
+        let response = reqwest::Client::new()
+            .get(format!("{}/events", mock.base_url()))
+            .query(&[("since", "2024-01-01T0000000\u{e9}")])
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 400);
+        let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(
+            (violations[0].kind, violations[0].location.as_str()),
+            (ViolationKind::Format, "/query/since")
+        );
+    }
+}
