@@ -19,7 +19,7 @@ use crate::recorder::{RecordedRequest, Violation, ViolationKind, lock, mark_sens
 use crate::respond::{self, Reply};
 use crate::router::Routed;
 use crate::server::{BODY_LIMIT, Shared};
-use crate::validate;
+use crate::validate::{self, short_text};
 
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let method = request.method().as_str().to_owned();
@@ -106,19 +106,39 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
     };
 
     let response = match shared.router.route(&method, &path) {
-        Routed::NotFound => respond::routing(
-            StatusCode::NOT_FOUND,
-            format!("no operation at {path}"),
-            None,
-        ),
-        Routed::MethodNotAllowed { allow } => respond::routing(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!(
-                "{method} is not declared for {path}; allowed: {}",
-                allow.join(", ")
-            ),
-            Some(allow.join(", ")),
-        ),
+        // Routing failures are violations too: a client with a wrong base path must not
+        // pass `assert!(mock.violations().is_empty())`.
+        Routed::NotFound => {
+            let violation = Violation {
+                operation: None,
+                location: "/path".into(),
+                kind: ViolationKind::UnknownPath,
+                message: format!("no operation at {}", short_text(&path)),
+            };
+            let response = respond::routing(StatusCode::NOT_FOUND, violation.message.clone(), None);
+            record.violations.push(violation);
+            response
+        }
+        Routed::MethodNotAllowed { allow } => {
+            let allow = allow.join(", ");
+            let violation = Violation {
+                operation: None,
+                location: "/method".into(),
+                kind: ViolationKind::MethodNotAllowed,
+                message: format!(
+                    "{} is not declared for {}; allowed: {allow}",
+                    short_text(&method),
+                    short_text(&path)
+                ),
+            };
+            let response = respond::routing(
+                StatusCode::METHOD_NOT_ALLOWED,
+                violation.message.clone(),
+                Some(allow),
+            );
+            record.violations.push(violation);
+            response
+        }
         Routed::Found {
             operation,
             path_params,

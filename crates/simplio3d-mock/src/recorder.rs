@@ -39,6 +39,10 @@ pub enum ViolationKind {
     WrongCredentials,
     /// The test asked for a status (`Prefer: code=…`) that the operation does not declare.
     UndeclaredStatus,
+    /// No operation of the spec has this path (answered 404): a wrong base URL or path.
+    UnknownPath,
+    /// The path exists, but not for this method (answered 405 with `Allow`).
+    MethodNotAllowed,
     /// The mock itself failed (a bug): the request was answered with 500. Please report it.
     Internal,
 }
@@ -142,13 +146,18 @@ impl Recorder {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             requests: Mutex::new(VecDeque::new()),
-            capacity: capacity.max(1),
+            capacity,
         }
     }
 
+    /// Keeps `request`, dropping the oldest beyond capacity (`0` keeps none: a service that
+    /// only answers and never asserts).
     pub(crate) fn record(&self, request: RecordedRequest) {
+        if self.capacity == 0 {
+            return;
+        }
         let mut requests = lock(&self.requests);
-        if requests.len() == self.capacity {
+        while requests.len() >= self.capacity {
             requests.pop_front();
         }
         requests.push_back(request);
@@ -207,5 +216,15 @@ mod tests {
         }
         let paths: Vec<_> = recorder.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing() {
+        let recorder = Recorder::new(0);
+        for path in ["/a", "/b"] {
+            recorder.record(request(path));
+        }
+        assert!(recorder.requests().is_empty());
+        assert!(recorder.violations().is_empty());
     }
 }

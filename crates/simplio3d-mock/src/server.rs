@@ -60,6 +60,7 @@ impl MockConfig {
 
     /// Keep at most this many of the most recent requests (and their violations) for
     /// [`MockServer::requests`] and [`MockServer::violations`]; older ones are dropped.
+    /// `0` keeps none (the mock still validates and answers).
     #[must_use]
     pub fn history(mut self, requests: usize) -> Self {
         self.history = requests;

@@ -527,6 +527,7 @@ paths:
             "{body}"
         );
         let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
         assert_eq!(
             (violations[0].kind, violations[0].location.as_str()),
             (ViolationKind::Range, "/body/quantity")
@@ -543,6 +544,13 @@ paths:
             .await
             .expect("sent");
         assert_eq!(missing.status(), 404);
+        let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(
+            (violations[0].kind, violations[0].location.as_str()),
+            (ViolationKind::UnknownPath, "/path")
+        );
+        mock.clear();
         let wrong = http
             .delete(format!("{}{CREATE_SESSION}", mock.base_url()))
             .send()
@@ -552,6 +560,12 @@ paths:
         assert_eq!(
             wrong.headers().get("allow").and_then(|v| v.to_str().ok()),
             Some("POST")
+        );
+        let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(
+            (violations[0].kind, violations[0].location.as_str()),
+            (ViolationKind::MethodNotAllowed, "/method")
         );
     }
 }

@@ -18,7 +18,7 @@ pub(crate) fn check(format: &str, text: &str) -> Option<String> {
         "uri" | "url" => url::Url::parse(text).is_ok(),
         _ => true,
     };
-    (!ok).then(|| format!("{text:?} is not a valid {format}"))
+    (!ok).then(|| format!("{:?} is not a valid {format}", super::short_text(text)))
 }
 
 fn digits(text: &str, count: usize) -> Option<u32> {

@@ -127,6 +127,15 @@ pub(crate) fn media_type_matches(declared: &str, actual: &str) -> bool {
     })
 }
 
+/// Request text for a message, cut to 80 characters: a violation echoes what was sent, but
+/// never megabytes of it.
+pub(crate) fn short_text(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// The media type of a `Content-Type` value, lower case, without parameters.
 pub(crate) fn essence(content_type: &str) -> String {
     content_type

@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 use crate::model::{Media, OperationModel, resolve};
 use crate::recorder::{RecordedPart, Violation, ViolationKind};
 
-use super::{Context, Outcome, coerce, essence, media_type_matches, schema::escape, violation};
+use super::{
+    Context, Outcome, coerce, essence, media_type_matches, schema::escape, short_text, violation,
+};
 
 pub(super) async fn check_multipart(
     ctx: &Context<'_>,
@@ -284,15 +286,15 @@ fn check_parts(
     }
 
     let forbidden = matches!(form.additional, Some(Value::Bool(false)));
-    let mut reported = Vec::new();
+    // A set: a hostile body may carry ~100k tiny unknown parts.
+    let mut reported = std::collections::HashSet::new();
     for part in parts
         .iter()
         .filter(|p| !form.properties.contains_key(&p.name))
     {
-        if reported.contains(&&part.name) {
+        if !reported.insert(part.name.as_str()) {
             continue;
         }
-        reported.push(&part.name);
         let location = format!("/body/{}", escape(&part.name));
         if forbidden {
             out.push(violation(
@@ -301,7 +303,7 @@ fn check_parts(
                 ViolationKind::Unknown,
                 format!(
                     "part `{}` is not in the schema (additionalProperties: false)",
-                    part.name
+                    short_text(&part.name)
                 ),
             ));
         } else if let Some(schema @ Value::Object(_)) = &form.additional {
@@ -337,8 +339,9 @@ fn part_value(
             location,
             ViolationKind::ContentType,
             format!(
-                "part `{}` has content type {sent:?}; the encoding allows {declared:?}",
-                part.name
+                "part `{}` has content type {:?}; the encoding allows {declared:?}",
+                part.name,
+                short_text(sent)
             ),
         ));
     }

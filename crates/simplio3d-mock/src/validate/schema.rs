@@ -222,7 +222,10 @@ impl SchemaValidator<'_> {
                 out,
                 at,
                 ViolationKind::Pattern,
-                format!("{text:?} does not match pattern {pattern:?}"),
+                format!(
+                    "{:?} does not match pattern {pattern:?}",
+                    super::short_text(text)
+                ),
             );
         }
         if let Some(format) = s.get("format").and_then(Value::as_str)
@@ -408,7 +411,10 @@ impl SchemaValidator<'_> {
                         out,
                         &here,
                         ViolationKind::Unknown,
-                        format!("property `{name}` is not allowed (additionalProperties: false)"),
+                        format!(
+                            "property `{}` is not allowed (additionalProperties: false)",
+                            super::short_text(name)
+                        ),
                     ),
                     Some(schema @ Value::Object(_)) => {
                         self.check(schema, value, &here, depth + 1, out);
@@ -530,12 +536,7 @@ fn json_equal(a: &Value, b: &Value) -> bool {
 
 /// A value for a message, cut short.
 fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
+    super::short_text(&value.to_string())
 }
 
 /// Escapes a JSON pointer token (RFC 6901).
