@@ -11,14 +11,16 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use bytes::Bytes;
 use futures::FutureExt as _;
 use secrecy::ExposeSecret;
 
+use crate::body;
 use crate::model::OperationModel;
 use crate::recorder::{RecordedRequest, Violation, ViolationKind, lock, mark_sensitive};
 use crate::respond::{self, Reply};
 use crate::router::Routed;
-use crate::server::{BODY_LIMIT, Shared};
+use crate::server::Shared;
 use crate::validate::{self, short_text};
 
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -53,7 +55,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                 query,
                 operation: None,
                 headers,
-                body: bytes::Bytes::new(),
+                body: Bytes::new(),
+                body_len: 0,
                 parts: Vec::new(),
                 violations: vec![violation],
                 status: 500,
@@ -91,15 +94,14 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
     if headers.contains_key(crate::server::TEST_PANIC_HEADER) {
         panic!("panic requested by the test");
     }
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
-
     let mut record = RecordedRequest {
         method: method.clone(),
         path: path.clone(),
         query: query.clone(),
         operation: None,
         headers: headers.clone(),
-        body: body.as_ref().map(Clone::clone).unwrap_or_default(),
+        body: Bytes::new(),
+        body_len: 0,
         parts: Vec::new(),
         violations: Vec::new(),
         status: 0,
@@ -107,7 +109,7 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
 
     let response = match shared.router.route(&method, &path) {
         // Routing failures are violations too: a client with a wrong base path must not
-        // pass `assert!(mock.violations().is_empty())`.
+        // pass `assert!(mock.violations().is_empty())`. Their bodies are not read.
         Routed::NotFound => {
             let violation = Violation {
                 operation: None,
@@ -145,7 +147,7 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
         } => {
             let op = &shared.operations[operation];
             record.operation = Some(op.name.clone());
-            match body {
+            match body::read(body, &headers, &shared.limits).await {
                 Ok(bytes) => {
                     let ctx = validate::Context {
                         document: &shared.document,
@@ -159,26 +161,51 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
                         body: &bytes,
                     };
                     let outcome = validate::validate(&ctx, op, &request).await;
-                    record.parts = outcome.parts;
+                    let kept = shared.limits.recorded_body_bytes;
+                    record.body_len = bytes.len();
+                    record.body = body::keep(&bytes, kept);
+                    record.parts = body::keep_parts(outcome.parts, kept);
                     record.violations = outcome.violations;
+                    cap_violations(&mut record.violations);
                     answer(shared, op, &headers, &mut record.violations)
                 }
-                Err(e) => {
-                    record.violations.push(Violation {
-                        operation: Some(op.name.clone()),
-                        location: "/body".into(),
-                        kind: ViolationKind::Range,
-                        message: format!(
-                            "the body could not be read (limit {BODY_LIMIT} bytes): {e}"
-                        ),
-                    });
-                    answer(shared, op, &headers, &mut record.violations)
+                Err(unread) => {
+                    let (status, violation) = unread.violation(op, &shared.limits);
+                    record.body_len = unread.received();
+                    record.violations.push(violation);
+                    let mut response =
+                        respond::invalid(&shared.document, Some(op), status, &record.violations);
+                    // The rest of the body is still on the wire: this connection is done.
+                    response.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                    response
                 }
             }
         }
     };
     record.status = response.status().as_u16();
     (response, record)
+}
+
+/// At most this many violations are listed per request; the rest are counted.
+const MAX_VIOLATIONS: usize = 100;
+
+/// A body with a million bad items must not become a million-entry answer and record.
+fn cap_violations(violations: &mut Vec<Violation>) {
+    if violations.len() <= MAX_VIOLATIONS {
+        return;
+    }
+    let more = violations.len() - MAX_VIOLATIONS;
+    let operation = violations[0].operation.clone();
+    violations.truncate(MAX_VIOLATIONS);
+    violations.push(Violation {
+        operation,
+        location: String::new(),
+        kind: ViolationKind::Truncated,
+        message: format!("{more} more violations not listed"),
+    });
 }
 
 /// Chooses the answer for a routed request: violations first (auth, then validation), then a

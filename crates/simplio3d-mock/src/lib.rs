@@ -35,11 +35,14 @@
 //! ```
 #![deny(missing_docs)]
 
+mod body;
+mod config;
 mod handler;
 mod model;
 mod recorder;
 mod respond;
 mod router;
+mod serve;
 mod server;
 mod synth;
 mod validate;

@@ -43,6 +43,12 @@ pub enum ViolationKind {
     UnknownPath,
     /// The path exists, but not for this method (answered 405 with `Allow`).
     MethodNotAllowed,
+    /// The body is larger than [`crate::MockConfig::max_body_bytes`] (answered 413).
+    BodyTooLarge,
+    /// The body did not arrive within [`crate::MockConfig::body_read_timeout`] (answered 408).
+    Timeout,
+    /// More violations than the mock lists for one request; the message counts the rest.
+    Truncated,
     /// The mock itself failed (a bug): the request was answered with 500. Please report it.
     Internal,
 }
@@ -96,9 +102,12 @@ pub struct RecordedRequest {
     pub operation: Option<String>,
     /// Request headers.
     pub headers: HeaderMap,
-    /// The raw body.
+    /// The raw body, at most [`crate::MockConfig::recorded_body_bytes`] of it.
     pub body: Bytes,
-    /// The parsed parts, for `multipart/form-data` bodies that parse.
+    /// The body's full length as received (more than `body.len()` when it was cut).
+    pub body_len: usize,
+    /// The parsed parts, for `multipart/form-data` bodies that parse. Their data shares the
+    /// [`crate::MockConfig::recorded_body_bytes`] budget: parts past it are cut or empty.
     pub parts: Vec<RecordedPart>,
     /// The violations this request produced.
     pub violations: Vec<Violation>,
@@ -202,6 +211,7 @@ mod tests {
             operation: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            body_len: 0,
             parts: Vec::new(),
             violations: Vec::new(),
             status: 200,

@@ -12,6 +12,7 @@ use simplio3d_codegen::Spec;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::config::MockConfig;
 use crate::model::{Credential, OperationModel, ParamIn};
 use crate::recorder::{RecordedRequest, Recorder, Violation, lock};
 use crate::respond::Reply;
@@ -19,69 +20,9 @@ use crate::router::Router;
 use crate::validate::Patterns;
 use crate::{Error, synth};
 
-/// The largest request body the mock reads (bigger bodies are a violation, not a crash).
-pub(crate) const BODY_LIMIT: usize = 64 * 1024 * 1024;
-
 /// A request carrying this header panics inside the handler (unit tests of the panic guard).
 #[cfg(test)]
 pub(crate) const TEST_PANIC_HEADER: &str = "x-simplio3d-mock-test-panic";
-
-/// How to run a [`MockServer`].
-#[derive(Clone)]
-pub struct MockConfig {
-    api_key: Option<SecretString>,
-    port: u16,
-    history: usize,
-}
-
-impl Default for MockConfig {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            port: 0,
-            history: MockConfig::DEFAULT_HISTORY,
-        }
-    }
-}
-
-impl fmt::Debug for MockConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockConfig")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
-            .field("port", &self.port)
-            .field("history", &self.history)
-            .finish()
-    }
-}
-
-impl MockConfig {
-    /// How many requests are kept for [`MockServer::requests`] by default.
-    pub const DEFAULT_HISTORY: usize = 10_000;
-
-    /// Keep at most this many of the most recent requests (and their violations) for
-    /// [`MockServer::requests`] and [`MockServer::violations`]; older ones are dropped.
-    /// `0` keeps none (the mock still validates and answers).
-    #[must_use]
-    pub fn history(mut self, requests: usize) -> Self {
-        self.history = requests;
-        self
-    }
-
-    /// Accept only this API key for `apiKey` security schemes (a different key is answered
-    /// with the spec's 403, or 401). Without it, any non-empty key is accepted.
-    #[must_use]
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
-        self
-    }
-
-    /// Listen on this loopback port; `0` (the default) picks a free one.
-    #[must_use]
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-}
 
 /// Scripted answers, by operation name.
 #[derive(Debug, Default)]
@@ -103,6 +44,15 @@ pub(crate) struct Shared {
     pub(crate) sensitive_headers: Vec<String>,
     pub(crate) recorder: Recorder,
     pub(crate) script: Mutex<Script>,
+    pub(crate) limits: Limits,
+}
+
+/// The request limits of [`MockConfig`] that the handler applies.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) max_body_bytes: usize,
+    pub(crate) recorded_body_bytes: usize,
+    pub(crate) body_read_timeout: std::time::Duration,
 }
 
 /// A running mock server on 127.0.0.1. Stops when dropped (or with [`MockServer::shutdown`]).
@@ -163,6 +113,11 @@ impl MockServer {
             sensitive_headers,
             recorder: Recorder::new(config.history),
             script: Mutex::new(Script::default()),
+            limits: Limits {
+                max_body_bytes: config.max_body_bytes,
+                recorded_body_bytes: config.recorded_body_bytes,
+                body_read_timeout: config.body_read_timeout,
+            },
         });
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
             .await
@@ -178,14 +133,12 @@ impl MockServer {
             .fallback(crate::handler::handle)
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "mock server stopped with an error");
-            }
-        });
+        let task = tokio::spawn(crate::serve::serve(
+            listener,
+            app,
+            config.header_read_timeout,
+            stopped,
+        ));
         tracing::info!(%addr, spec = %spec.spec_name, operations = shared.operations.len(), "mock server listening");
         Ok(Self {
             addr,

@@ -6,6 +6,7 @@
 //! the same document. Every violation carries a JSON pointer into the instance.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::RwLock;
 
 use regex::Regex;
@@ -337,11 +338,7 @@ impl SchemaValidator<'_> {
             );
         }
         if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-            let duplicate = items
-                .iter()
-                .enumerate()
-                .any(|(i, a)| items[..i].iter().any(|b| json_equal(a, b)));
-            if duplicate {
+            if has_duplicate(items) {
                 self.violation(out, at, ViolationKind::Range, "items are not unique".into());
             }
         }
@@ -534,6 +531,49 @@ fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether two items are [`json_equal`]: hashed by a canonical form, compared only within
+/// a hash bucket, so a 100k-item array costs O(n), not O(n²).
+fn has_duplicate(items: &[Value]) -> bool {
+    let mut seen: HashMap<u64, Vec<&Value>> = HashMap::with_capacity(items.len());
+    items.iter().any(|item| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        canonical_hash(item, &mut hasher);
+        let bucket = seen.entry(hasher.finish()).or_default();
+        let duplicate = bucket.iter().any(|other| json_equal(item, other));
+        bucket.push(item);
+        duplicate
+    })
+}
+
+/// Hashes `value` so that [`json_equal`] values hash alike: numbers by their `f64` value,
+/// object members in key order.
+fn canonical_hash(value: &Value, hasher: &mut impl Hasher) {
+    match value {
+        Value::Null => 0u8.hash(hasher),
+        Value::Bool(b) => (1u8, b).hash(hasher),
+        Value::Number(n) => {
+            // `+ 0.0` turns -0.0 into 0.0, which compare equal.
+            (2u8, (n.as_f64().unwrap_or(f64::NAN) + 0.0).to_bits()).hash(hasher);
+        }
+        Value::String(text) => (3u8, text).hash(hasher),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(hasher);
+            for item in items {
+                canonical_hash(item, hasher);
+            }
+        }
+        Value::Object(map) => {
+            (5u8, map.len()).hash(hasher);
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for key in keys {
+                key.hash(hasher);
+                canonical_hash(&map[key], hasher);
+            }
+        }
+    }
+}
+
 /// A value for a message, cut short.
 fn short(value: &Value) -> String {
     super::short_text(&value.to_string())
@@ -598,6 +638,23 @@ mod tests {
             ]
         );
         assert!(violations(&doc, &schema, &json!({"name": "ok", "tags": ["b"]})).is_empty());
+    }
+
+    #[test]
+    fn unique_items_compares_numbers_by_value_and_objects_by_members() {
+        let doc = json!({});
+        let unique = json!({"type": "array", "uniqueItems": true});
+        for (items, duplicate) in [
+            (json!([1, 1.0]), true),
+            (json!([0.0, -0.0]), true),
+            (json!([{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}]), true),
+            (json!([1, "1", [1], {"1": 1}, null, true]), false),
+        ] {
+            let got = violations(&doc, &unique, &items);
+            assert_eq!(!got.is_empty(), duplicate, "{items}");
+        }
+        let many: Vec<Value> = (0..100_000).map(Value::from).collect();
+        assert!(violations(&doc, &unique, &Value::Array(many)).is_empty());
     }
 
     #[test]
