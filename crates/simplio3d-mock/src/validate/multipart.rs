@@ -36,8 +36,14 @@ pub(super) async fn check_multipart(
     let parsed = match read_parts(body.clone(), boundary.clone()).await {
         Ok(parts) => Ok(parts),
         // multer (httparse) refuses part headers with control or non-ASCII bytes, which RFC
-        // 7578 clients do send in part names; read those bodies leniently instead.
-        Err(e) => lenient_parts(body, &boundary).ok_or(e),
+        // 7578 clients do send in part names (schemathesis does): only for those, read the
+        // body with our own, equally strict about framing, reader.
+        Err(
+            e @ (multer::Error::ReadHeaderFailed(_)
+            | multer::Error::DecodeHeaderName { .. }
+            | multer::Error::DecodeHeaderValue { .. }),
+        ) => lenient_parts(body, &boundary).map_err(|lenient| format!("{e}; {lenient}")),
+        Err(e) => Err(e.to_string()),
     };
     match parsed {
         Ok(parts) => outcome.parts = parts,
@@ -93,26 +99,34 @@ async fn read_parts(body: Bytes, boundary: String) -> Result<Vec<RecordedPart>, 
     Ok(parts)
 }
 
-/// Splits a multipart body on its boundary and reads each part's `Content-Disposition`
-/// (`name`, `filename`) and `Content-Type` byte-wise; `None` when it is not multipart at all.
-fn lenient_parts(body: &Bytes, boundary: &str) -> Option<Vec<RecordedPart>> {
-    let delimiter = format!("--{boundary}");
+/// Splits a multipart body on its delimiters (`CRLF--boundary`) and reads each part's
+/// `Content-Disposition` (`name`, `filename`) and `Content-Type` byte-wise. Framing is as
+/// strict as multer's: each delimiter ends its line, the close delimiter (`--boundary--`)
+/// must be there, every part needs a name; only header bytes are taken as they come.
+fn lenient_parts(body: &Bytes, boundary: &str) -> Result<Vec<RecordedPart>, String> {
+    let dash = format!("--{boundary}");
+    let delimiter = format!("\r\n--{boundary}");
     let text = body.as_ref();
-    let mut positions = Vec::new();
-    let mut from = 0;
-    while let Some(at) = find(&text[from..], delimiter.as_bytes()) {
-        positions.push(from + at);
-        from += at + delimiter.len();
-    }
-    if positions.len() < 2 {
-        return None;
-    }
+    let mut at = if text.starts_with(dash.as_bytes()) {
+        dash.len()
+    } else {
+        find(text, delimiter.as_bytes()).ok_or("no boundary delimiter")? + delimiter.len()
+    };
     let mut parts = Vec::new();
-    for pair in positions.windows(2) {
-        let chunk = &text[pair[0] + delimiter.len()..pair[1]];
-        let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
-        let chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
-        let split = find(chunk, b"\r\n\r\n")?;
+    loop {
+        let rest = &text[at..];
+        if rest.starts_with(b"--") {
+            return Ok(parts);
+        }
+        if !rest.starts_with(b"\r\n") {
+            return Err("a boundary delimiter is not followed by CRLF".into());
+        }
+        at += 2;
+        let end = find(&text[at..], delimiter.as_bytes())
+            .ok_or("the closing boundary delimiter is missing")?;
+        let chunk = &text[at..at + end];
+        at += end + delimiter.len();
+        let split = find(chunk, b"\r\n\r\n").ok_or("a part has no blank line after its headers")?;
         let head = String::from_utf8_lossy(&chunk[..split]).into_owned();
         let data = Bytes::copy_from_slice(&chunk[split + 4..]);
         let mut name = None;
@@ -130,13 +144,12 @@ fn lenient_parts(body: &Bytes, boundary: &str) -> Option<Vec<RecordedPart>> {
             }
         }
         parts.push(RecordedPart {
-            name: name?,
+            name: name.ok_or("a part has no Content-Disposition name")?,
             file_name,
             content_type,
             data,
         });
     }
-    Some(parts)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -411,6 +424,32 @@ mod tests {
             (Some("a.png"), Some("image/png"))
         );
         assert_eq!(&parts[1].data[..], b"PNG");
-        assert!(lenient_parts(&Bytes::from_static(b"not multipart"), "XX").is_none());
+        assert!(lenient_parts(&Bytes::from_static(b"not multipart"), "XX").is_err());
+        // A delimiter inside a line is data, not a delimiter.
+        let inline = Bytes::from_static(
+            b"--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx--XXy\r\n--XX--",
+        );
+        assert_eq!(
+            &lenient_parts(&inline, "XX").expect("parts")[0].data[..],
+            b"x--XXy"
+        );
+    }
+
+    #[test]
+    fn lenient_reader_requires_the_closing_delimiter_and_names() {
+        for (body, problem) in [
+            (
+                &b"--XX\r\nContent-Disposition: form-data; name=\"\xc3\x99\"\r\n\r\n1\r\n--XX\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2\r\n"[..],
+                "closing boundary delimiter is missing",
+            ),
+            (
+                b"--XX\r\nContent-Disposition: form-data\r\n\r\n1\r\n--XX--",
+                "no Content-Disposition name",
+            ),
+            (b"--XXjunk", "not followed by CRLF"),
+        ] {
+            let got = lenient_parts(&Bytes::copy_from_slice(body), "XX").expect_err("malformed");
+            assert!(got.contains(problem), "{got}");
+        }
     }
 }
