@@ -173,8 +173,12 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
                     let (status, violation) = unread.violation(op, &shared.limits);
                     record.body_len = unread.received();
                     record.violations.push(violation);
-                    let mut response =
-                        respond::invalid(&shared.document, Some(op), status, &record.violations);
+                    let mut response = respond::invalid(
+                        &answering(shared),
+                        Some(op),
+                        status,
+                        &mut record.violations,
+                    );
                     // The rest of the body is still on the wire: this connection is done.
                     response.headers_mut().insert(
                         axum::http::header::CONNECTION,
@@ -187,6 +191,13 @@ async fn process(shared: &Shared, request: Request) -> (Response, RecordedReques
     };
     record.status = response.status().as_u16();
     (response, record)
+}
+
+fn answering(shared: &Shared) -> respond::Answering<'_> {
+    respond::Answering {
+        document: &shared.document,
+        patterns: &shared.patterns,
+    }
 }
 
 /// At most this many violations are listed per request; the rest are counted.
@@ -233,7 +244,7 @@ fn answer(
     }
     if !violations.is_empty() {
         let status = failure_status(op, violations);
-        return respond::invalid(&shared.document, Some(op), status, violations);
+        return respond::invalid(&answering(shared), Some(op), status, violations);
     }
     let scripted = {
         let mut script = lock(&shared.script);
@@ -246,7 +257,7 @@ fn answer(
     let reply = scripted
         .or_else(|| preferred.map(Reply::status))
         .unwrap_or_else(|| Reply::status(op.success_status()));
-    respond::declared(&shared.document, op, &reply)
+    respond::declared(&answering(shared), op, &reply, violations)
 }
 
 /// The spec's status for this kind of failure: 401/403 for credentials, 400 (or 422, 415)
@@ -365,5 +376,104 @@ paths:
             (violations[0].kind, violations[0].location.as_str()),
             (ViolationKind::Format, "/query/since")
         );
+    }
+
+    fn spec(yaml: &str) -> simplio3d_codegen::Spec {
+        simplio3d_codegen::load(
+            &Source {
+                name: "inline.yaml".into(),
+                bytes: yaml.as_bytes().to_vec(),
+            },
+            None,
+        )
+        .expect("spec")
+    }
+
+    /// A spec `example` that breaks its own schema is not passed off as spec-valid.
+    #[tokio::test]
+    async fn the_mocks_own_answer_is_checked_against_the_response_schema() {
+        let mock = MockServer::start(
+            spec(
+                r#"
+openapi: 3.0.0
+info: { title: Self check, version: 1.0.0 }
+paths:
+  /count:
+    get:
+      operationId: count
+      responses:
+        '200':
+          description: Ok
+          content:
+            application/json:
+              schema: { type: object, properties: { n: { type: integer } } }
+              example: { n: "three" }
+"#,
+            ),
+            MockConfig::default(),
+        )
+        .await
+        .expect("mock");
+        let response = reqwest::get(format!("{}/count", mock.base_url()))
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 200);
+        let violations = mock.violations();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(
+            (violations[0].kind, violations[0].location.as_str()),
+            (ViolationKind::ResponseSchema, "/response/200/body/n")
+        );
+    }
+
+    /// The spec's 400 body has no message-like field: the header still lists the violations.
+    #[tokio::test]
+    async fn invalid_requests_list_their_violations_in_a_header() {
+        let mock = MockServer::start(
+            spec(
+                r#"
+openapi: 3.0.0
+info: { title: Codes only, version: 1.0.0 }
+paths:
+  /items:
+    get:
+      operationId: list_items
+      parameters:
+        - { name: tag, in: query, required: true, schema: { type: string, pattern: "^[a-z]+$" } }
+      responses:
+        '200': { description: Ok }
+        '400':
+          description: Invalid
+          content:
+            application/json:
+              schema: { type: object, properties: { code: { type: integer } } }
+"#,
+            ),
+            MockConfig::default(),
+        )
+        .await
+        .expect("mock");
+        let response = reqwest::get(format!("{}/items?tag=caf%C3%A9", mock.base_url()))
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 400);
+        let header = response
+            .headers()
+            .get(crate::VIOLATIONS_HEADER)
+            .expect("sl-violations header")
+            .to_str()
+            .expect("ASCII")
+            .to_owned();
+        let listed: serde_json::Value = serde_json::from_str(&header).expect("JSON");
+        assert_eq!(listed[0]["location"], "/query/tag");
+        assert_eq!(listed[0]["kind"], "pattern");
+        assert!(
+            listed[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("caf\u{e9}")),
+            "{listed}"
+        );
+        let body: serde_json::Value = response.json().await.expect("the spec's body");
+        assert!(body.get("violations").is_none(), "the spec's shape: {body}");
     }
 }

@@ -50,7 +50,7 @@ mod validate;
 use simplio3d_codegen::{Source, Spec};
 
 pub use recorder::{RecordedPart, RecordedRequest, Violation, ViolationKind};
-pub use respond::Reply;
+pub use respond::{Reply, VIOLATIONS_HEADER};
 pub use server::{MockConfig, MockServer};
 pub use synth::example;
 pub use validate::schema::Direction;

@@ -49,6 +49,9 @@ pub enum ViolationKind {
     Timeout,
     /// More violations than the mock lists for one request; the message counts the rest.
     Truncated,
+    /// The mock's own answer does not match the response schema the spec declares (a spec
+    /// `example` that breaks its schema, say). Location `/response/<status>/body/...`.
+    ResponseSchema,
     /// The mock itself failed (a bug): the request was answered with 500. Please report it.
     Internal,
 }
