@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use serde_json::Value;
+use simplio3d_codegen::{Operation, resolve_ref};
 
 /// One spec, named as the suite's harness names it (`vendor`, or the fixture's file stem).
 #[derive(Clone, Debug)]
@@ -37,6 +39,102 @@ impl CheckedSpec {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let path = dir.join(format!("{}.json", self.name));
         let text = serde_json::to_string_pretty(&spec.document)?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+impl CheckedSpec {
+    /// The schemathesis config (`st --config-file`) for this spec. schemathesis runs every
+    /// check by default; this turns some off where the spec or the wire makes a finding
+    /// meaningless whatever the server does, each for exactly the operations concerned:
+    /// - `status_code_conformance` where an operation declares no status for an invalid
+    ///   request (400, 422, `4XX` or `default`; the mock answers those, else 400): refusing
+    ///   one has no documented status there (a declared 403 is for credentials);
+    /// - `negative_data_rejection` where the body is `multipart/form-data`: parts are text,
+    ///   so the "invalid" values schemathesis makes by changing a string's type (the number
+    ///   123, the boolean false) arrive as the valid strings "123" and "false";
+    /// - `positive_data_acceptance` where a multipart body has an array property: `[]` and a
+    ///   missing part are the same bytes (none), which schemathesis counts as valid in one
+    ///   phase and invalid in another; the mock calls a missing required part missing.
+    ///
+    /// The conformance suite's negative tests cover multipart rejection instead.
+    pub(crate) fn schemathesis_config(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        let spec = simplio3d_codegen::load_files(&self.spec, self.overlay.as_deref())
+            .with_context(|| format!("loading {}", self.spec.display()))?;
+        let document = &spec.document;
+        let at = |op: &Operation, rest: &str| {
+            document.pointer(&format!("{}{rest}", op.pointer.trim_start_matches('#')))
+        };
+        let multipart_schema = |op: &Operation| {
+            at(op, "/requestBody")
+                .and_then(|b| resolve_ref(document, b))
+                .and_then(|b| b.pointer("/content/multipart~1form-data/schema"))
+                .and_then(|s| resolve_ref(document, s))
+        };
+        let no_rejection_status = |op: &Operation| {
+            !at(op, "/responses")
+                .and_then(Value::as_object)
+                .is_some_and(|r| {
+                    r.keys().any(|k| {
+                        ["400", "422", "default"].contains(&k.as_str())
+                            || k.eq_ignore_ascii_case("4XX")
+                    })
+                })
+        };
+        let multipart_array = |op: &Operation| {
+            multipart_schema(op)
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .is_some_and(|properties| {
+                    properties.values().any(|p| {
+                        resolve_ref(document, p).and_then(|p| p.get("type"))
+                            == Some(&Value::from("array"))
+                    })
+                })
+        };
+        let names = |keep: &dyn Fn(&Operation) -> bool| -> Vec<String> {
+            spec.operations
+                .iter()
+                .filter(|op| keep(op))
+                .map(|op| {
+                    format!(
+                        "{:?}",
+                        format!("{} {}", op.method.to_ascii_uppercase(), op.path)
+                    )
+                })
+                .collect()
+        };
+        let mut text = format!(
+            "# Written by cargo xtask conformance for {} (see xtask/src/conformance/specs.rs).\n",
+            self.spec.display()
+        );
+        for (comment, operations, check) in [
+            (
+                "No 400, 422, 4XX or default response declared.",
+                names(&no_rejection_status),
+                "status_code_conformance",
+            ),
+            (
+                "Multipart bodies: parts are text.",
+                names(&|op: &Operation| multipart_schema(op).is_some()),
+                "negative_data_rejection",
+            ),
+            (
+                "Multipart array properties.",
+                names(&multipart_array),
+                "positive_data_acceptance",
+            ),
+        ] {
+            if !operations.is_empty() {
+                text.push_str(&format!(
+                    "\n# {comment}\n[[operations]]\ninclude-name = [{}]\nchecks.{check}.enabled = false\n",
+                    operations.join(", ")
+                ));
+            }
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{}.schemathesis.toml", self.name));
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
@@ -90,5 +188,36 @@ mod tests {
             .expect("vendor_future");
         assert!(future.overlay.is_some());
         assert!(specs.iter().all(|s| !s.name.ends_with("overlay")));
+    }
+
+    #[test]
+    fn checks_are_off_only_for_the_operations_concerned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let specs = all(&crate::workspace_root()).expect("specs");
+        let config = |name: &str| {
+            let spec = specs.iter().find(|s| s.name == name).expect(name);
+            std::fs::read_to_string(spec.schemathesis_config(dir.path()).expect("config"))
+                .expect("written")
+        };
+        let vendor = config("vendor");
+        assert!(!vendor.contains("status_code_conformance"), "{vendor}");
+        assert!(!vendor.contains("positive_data_acceptance"), "{vendor}");
+        // Declares 403 but no status for invalid input.
+        assert!(config("vendor_future").contains("\"GET /api/open-api/v1/configurators\""));
+        // createOrder declares 422; updateOrder no 4xx at all.
+        let json = config("json_bodies");
+        assert!(json.contains("\"PATCH /orders/{order_id}\""), "{json}");
+        assert!(!json.contains("\"POST /orders\""), "{json}");
+        // uploadAsset has multipart arrays; replaceThumbnail has none.
+        let multipart = config("multipart_uploads");
+        let arrays = multipart
+            .split("# Multipart array properties.")
+            .nth(1)
+            .expect("section");
+        assert!(
+            arrays.contains("\"POST /configurators/{configurator_id}/assets\""),
+            "{multipart}"
+        );
+        assert!(!arrays.contains("thumbnail"), "{multipart}");
     }
 }

@@ -98,7 +98,8 @@ pub(crate) fn coerce(document: &Value, schema: &Value, text: &str) -> Value {
             .parse::<i64>()
             .ok()
             .map(Value::from)
-            .or_else(|| text.trim().parse::<u64>().ok().map(Value::from)),
+            .or_else(|| text.trim().parse::<u64>().ok().map(Value::from))
+            .or_else(|| big_integer(text.trim())),
         Some("number") => text
             .trim()
             .parse::<f64>()
@@ -113,6 +114,19 @@ pub(crate) fn coerce(document: &Value, schema: &Value, text: &str) -> Value {
         _ => None,
     };
     parsed.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// An integer literal beyond 64 bits (`type: integer` has no size unless a `format` gives one)
+/// as the nearest `f64`: still an integer to the type check, and out of range for `int64`.
+fn big_integer(text: &str) -> Option<Value> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
 }
 
 /// Whether `actual` (a request's media type, lower case, no parameters) is accepted by

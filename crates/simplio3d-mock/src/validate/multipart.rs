@@ -228,6 +228,8 @@ fn check_parts(
 
     for name in &form.required {
         let property = form.properties.get(name).and_then(|p| resolve(document, p));
+        // A required array needs at least one part: `[]` has no parts on the wire, so it
+        // cannot be told from a forgotten property, and the forgotten one is the bug to catch.
         if parts.iter().any(|p| p.name == *name)
             || property.is_some_and(|p| validator.skipped_in_direction(p))
         {
@@ -243,12 +245,20 @@ fn check_parts(
 
     for (name, property) in &form.properties {
         let sent: Vec<&RecordedPart> = parts.iter().filter(|p| p.name == *name).collect();
-        if sent.is_empty() {
-            continue;
-        }
         let property = resolve(document, property).unwrap_or(property);
         let is_array = property.get("type").and_then(Value::as_str) == Some("array");
         let location = format!("/body/{}", escape(name));
+        if sent.is_empty() {
+            continue;
+        }
+        // One part holding a JSON array or object is the whole value JSON-encoded (as some
+        // clients send arrays); check it as such rather than as a single item.
+        if let ([part], true) = (sent.as_slice(), is_array)
+            && let Some(value) = json_encoded(part)
+        {
+            out.extend(validator.validate(property, &value, &location));
+            continue;
+        }
         if !is_array && sent.len() > 1 {
             out.push(violation(
                 op,
@@ -280,15 +290,8 @@ fn check_parts(
                 }
             }
             // Item counts: one part per item.
-            let bounds: Map<String, Value> = property
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| *k == "minItems" || *k == "maxItems")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
             out.extend(validator.validate(
-                &Value::Object(bounds),
+                &item_counts(property),
                 &Value::Array(vec![Value::Null; sent.len()]),
                 &location,
             ));
@@ -326,6 +329,31 @@ fn check_parts(
         }
     }
     out
+}
+
+/// The `minItems`/`maxItems` of an array schema, alone.
+fn item_counts(property: &Value) -> Value {
+    Value::Object(
+        property
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| *k == "minItems" || *k == "maxItems")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A part whose text is a JSON array or object (`[`/`{` first), parsed.
+fn json_encoded(part: &RecordedPart) -> Option<Value> {
+    if part.file_name.is_some() {
+        return None;
+    }
+    let text = std::str::from_utf8(&part.data).ok()?.trim_start();
+    if !text.starts_with(['[', '{']) {
+        return None;
+    }
+    serde_json::from_str(text).ok()
 }
 
 /// The JSON value of one part, for schema validation; `None` when the part was fully

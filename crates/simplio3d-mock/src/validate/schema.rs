@@ -290,10 +290,18 @@ impl SchemaValidator<'_> {
                 );
             }
         }
-        if let Some(format) = s.get("format").and_then(Value::as_str) {
+        if s.get("format").and_then(Value::as_str) == Some("int64") {
+            if !fits_i64(instance) {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Format,
+                    format!("{n} does not fit int64"),
+                );
+            }
+        } else if let Some(format) = s.get("format").and_then(Value::as_str) {
             let (low, high) = match format {
                 "int32" => (f64::from(i32::MIN), f64::from(i32::MAX)),
-                "int64" => (i64::MIN as f64, i64::MAX as f64),
                 "float" => (f64::from(f32::MIN), f64::from(f32::MAX)),
                 _ => (f64::MIN, f64::MAX),
             };
@@ -486,6 +494,20 @@ impl SchemaValidator<'_> {
     }
 }
 
+/// `int64` exactly: `f64` cannot tell `i64::MIN - 1` from `i64::MIN`. An integer literal
+/// that fits 64 bits parses as `i64`/`u64`; one that arrives as `f64` and is integral at or
+/// beyond 2^63 did not fit.
+fn fits_i64(instance: &Value) -> bool {
+    match instance {
+        Value::Number(n) if n.is_i64() => true,
+        Value::Number(n) if n.is_u64() => false,
+        Value::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| f.abs() < 9_223_372_036_854_775_808.0),
+        _ => true,
+    }
+}
+
 fn type_matches(expected: &str, instance: &Value) -> bool {
     match expected {
         "string" => instance.is_string(),
@@ -655,6 +677,26 @@ mod tests {
         }
         let many: Vec<Value> = (0..100_000).map(Value::from).collect();
         assert!(violations(&doc, &unique, &Value::Array(many)).is_empty());
+    }
+
+    #[test]
+    fn int64_bounds_are_exact() {
+        let doc = json!({});
+        let int64 = json!({"type": "integer", "format": "int64"});
+        let big = |text: &str| serde_json::from_str::<Value>(text).expect("number");
+        for (text, fits) in [
+            ("-9223372036854775808", true),
+            ("9223372036854775807", true),
+            ("-9223372036854775809", false),
+            ("9223372036854775808", false),
+            ("1e30", false),
+        ] {
+            assert_eq!(
+                violations(&doc, &int64, &big(text)).is_empty(),
+                fits,
+                "{text}"
+            );
+        }
     }
 
     #[test]
