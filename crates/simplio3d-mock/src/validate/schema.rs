@@ -345,10 +345,8 @@ impl SchemaValidator<'_> {
                 format!("{count} items, maxItems is {max}"),
             );
         }
-        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-            if has_duplicate(items) {
-                self.violation(out, at, ViolationKind::Range, "items are not unique".into());
-            }
+        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) && has_duplicate(items) {
+            self.violation(out, at, ViolationKind::Range, "items are not unique".into());
         }
         if let Some(item_schema) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
