@@ -35,10 +35,14 @@
 //! ```
 #![deny(missing_docs)]
 
+mod body;
+mod config;
+mod handler;
 mod model;
 mod recorder;
 mod respond;
 mod router;
+mod serve;
 mod server;
 mod synth;
 mod validate;
@@ -46,7 +50,7 @@ mod validate;
 use simplio3d_codegen::{Source, Spec};
 
 pub use recorder::{RecordedPart, RecordedRequest, Violation, ViolationKind};
-pub use respond::Reply;
+pub use respond::{Reply, VIOLATIONS_HEADER};
 pub use server::{MockConfig, MockServer};
 pub use synth::example;
 pub use validate::schema::Direction;

@@ -23,6 +23,9 @@ struct Cli {
     /// Accept only this API key (a different one gets the spec's 403).
     #[arg(long, env = "SIMPLIO3D_MOCK_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// The largest request body read; larger ones are answered 413 (and recorded as a violation).
+    #[arg(long, value_name = "BYTES", default_value_t = MockConfig::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
 }
 
 #[tokio::main]
@@ -52,7 +55,9 @@ async fn run(cli: Cli) -> Result<(), simplio3d_mock::Error> {
     for warning in &spec.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut config = MockConfig::default().port(cli.port);
+    let mut config = MockConfig::default()
+        .port(cli.port)
+        .max_body_bytes(cli.max_body_bytes);
     if let Some(key) = cli.api_key {
         config = config.api_key(key);
     }

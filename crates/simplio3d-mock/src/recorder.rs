@@ -39,6 +39,21 @@ pub enum ViolationKind {
     WrongCredentials,
     /// The test asked for a status (`Prefer: code=…`) that the operation does not declare.
     UndeclaredStatus,
+    /// No operation of the spec has this path (answered 404): a wrong base URL or path.
+    UnknownPath,
+    /// The path exists, but not for this method (answered 405 with `Allow`).
+    MethodNotAllowed,
+    /// The body is larger than [`crate::MockConfig::max_body_bytes`] (answered 413).
+    BodyTooLarge,
+    /// The body did not arrive within [`crate::MockConfig::body_read_timeout`] (answered 408).
+    Timeout,
+    /// More violations than the mock lists for one request; the message counts the rest.
+    Truncated,
+    /// The mock's own answer does not match the response schema the spec declares (a spec
+    /// `example` that breaks its schema, say). Location `/response/<status>/body/...`.
+    ResponseSchema,
+    /// The mock itself failed (a bug): the request was answered with 500. Please report it.
+    Internal,
 }
 
 /// One way a request breaks the spec.
@@ -90,9 +105,12 @@ pub struct RecordedRequest {
     pub operation: Option<String>,
     /// Request headers.
     pub headers: HeaderMap,
-    /// The raw body.
+    /// The raw body, at most [`crate::MockConfig::recorded_body_bytes`] of it.
     pub body: Bytes,
-    /// The parsed parts, for `multipart/form-data` bodies that parse.
+    /// The body's full length as received (more than `body.len()` when it was cut).
+    pub body_len: usize,
+    /// The parsed parts, for `multipart/form-data` bodies that parse. Their data shares the
+    /// [`crate::MockConfig::recorded_body_bytes`] budget: parts past it are cut or empty.
     pub parts: Vec<RecordedPart>,
     /// The violations this request produced.
     pub violations: Vec<Violation>,
@@ -140,13 +158,18 @@ impl Recorder {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             requests: Mutex::new(VecDeque::new()),
-            capacity: capacity.max(1),
+            capacity,
         }
     }
 
+    /// Keeps `request`, dropping the oldest beyond capacity (`0` keeps none: a service that
+    /// only answers and never asserts).
     pub(crate) fn record(&self, request: RecordedRequest) {
+        if self.capacity == 0 {
+            return;
+        }
         let mut requests = lock(&self.requests);
-        if requests.len() == self.capacity {
+        while requests.len() >= self.capacity {
             requests.pop_front();
         }
         requests.push_back(request);
@@ -191,6 +214,7 @@ mod tests {
             operation: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            body_len: 0,
             parts: Vec::new(),
             violations: Vec::new(),
             status: 200,
@@ -205,5 +229,15 @@ mod tests {
         }
         let paths: Vec<_> = recorder.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing() {
+        let recorder = Recorder::new(0);
+        for path in ["/a", "/b"] {
+            recorder.record(request(path));
+        }
+        assert!(recorder.requests().is_empty());
+        assert!(recorder.violations().is_empty());
     }
 }

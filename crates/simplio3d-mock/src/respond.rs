@@ -8,7 +8,42 @@ use serde_json::{Value, json};
 use crate::model::{Media, OperationModel};
 use crate::recorder::{Violation, ViolationKind, header_value};
 use crate::synth::media_example;
-use crate::validate::Direction;
+use crate::validate::{Direction, Patterns, SchemaValidator};
+
+/// What answers are built and checked with.
+pub(crate) struct Answering<'a> {
+    pub(crate) document: &'a Value,
+    pub(crate) patterns: &'a Patterns,
+}
+
+impl Answering<'_> {
+    /// The mock checks its own answers: a spec `example` that breaks its schema (or a
+    /// synthesiser bug) is recorded as [`ViolationKind::ResponseSchema`] rather than sent
+    /// as if it were spec-valid. Scripted `Reply::json` bodies are not checked: they may
+    /// break the spec on purpose.
+    fn self_check(
+        &self,
+        op: &OperationModel,
+        status: u16,
+        media: &Media,
+        value: &Value,
+        violations: &mut Vec<Violation>,
+    ) {
+        let Some(schema) = &media.schema else { return };
+        let validator = SchemaValidator {
+            document: self.document,
+            patterns: self.patterns,
+            direction: Direction::Response,
+            operation: Some(op.name.as_str()),
+        };
+        let location = format!("/response/{status}/body");
+        for mut found in validator.validate(schema, value, &location) {
+            found.kind = ViolationKind::ResponseSchema;
+            found.message = format!("the mock's own answer breaks the spec: {}", found.message);
+            violations.push(found);
+        }
+    }
+}
 
 /// A scripted answer for an operation: a status and, optionally, the exact body and headers.
 /// Without a body, the spec's example (or a synthesised one) for that status is sent.
@@ -47,8 +82,15 @@ impl Reply {
     }
 }
 
-/// The answer declared for `reply.status`, body from the reply or the spec's example.
-pub(crate) fn declared(document: &Value, op: &OperationModel, reply: &Reply) -> Response {
+/// The answer declared for `reply.status`, body from the reply or the spec's example; a
+/// body that breaks the declared schema is added to `violations`.
+pub(crate) fn declared(
+    ctx: &Answering<'_>,
+    op: &OperationModel,
+    reply: &Reply,
+    violations: &mut Vec<Violation>,
+) -> Response {
+    let document = ctx.document;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let declared = op.response_for(reply.status);
     let mut builder = Response::builder().status(status);
@@ -78,6 +120,7 @@ pub(crate) fn declared(document: &Value, op: &OperationModel, reply: &Reply) -> 
         }
         (None, Some(media)) => {
             let value = media_example(document, media, Direction::Response);
+            ctx.self_check(op, reply.status, media, &value, violations);
             encode(&mut builder, media, &value)
         }
         (None, None) => Body::empty(),
@@ -90,12 +133,14 @@ pub(crate) fn declared(document: &Value, op: &OperationModel, reply: &Reply) -> 
 /// The answer to an invalid request: `status`, listing the violations. When the spec
 /// declares a JSON body for that status, its example is sent with any `message`-like string
 /// property holding the summary (so the answer still matches the spec); otherwise a JSON body
-/// `{"message", "violations": [{location, kind, message}]}`.
+/// `{"message", "violations": [{location, kind, message}]}`. Either way the
+/// `sl-violations` header (named after Prism's) lists them as JSON, so a client sees them
+/// even when the spec's error body has no field to hold them.
 pub(crate) fn invalid(
-    document: &Value,
+    ctx: &Answering<'_>,
     op: Option<&OperationModel>,
     status: u16,
-    violations: &[Violation],
+    violations: &mut Vec<Violation>,
 ) -> Response {
     let summary = violations
         .iter()
@@ -105,11 +150,12 @@ pub(crate) fn invalid(
     let declared = op
         .and_then(|op| op.response_for(status))
         .and_then(|d| pick(&d.content));
-    let mut builder =
-        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST));
-    let body = match declared {
-        Some(media) => {
-            let mut value = media_example(document, media, Direction::Response);
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+        .header(VIOLATIONS_HEADER, violations_header(violations));
+    let body = match (declared, op) {
+        (Some(media), Some(op)) => {
+            let mut value = media_example(ctx.document, media, Direction::Response);
             if let Some(object) = value.as_object_mut() {
                 for key in ["message", "error", "detail", "title", "description"] {
                     if object.get(key).is_some_and(Value::is_string) {
@@ -117,9 +163,10 @@ pub(crate) fn invalid(
                     }
                 }
             }
+            ctx.self_check(op, status, media, &value, violations);
             encode(&mut builder, media, &value)
         }
-        None => {
+        _ => {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
             let message = if violations.iter().any(|v| {
                 matches!(
@@ -137,6 +184,49 @@ pub(crate) fn invalid(
     builder
         .body(body)
         .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// The header that lists an invalid request's violations (Prism's name for the same idea).
+pub const VIOLATIONS_HEADER: &str = "sl-violations";
+
+/// Past this, violations are left out of the header (clients cap header sizes near 8 KiB);
+/// the recorder and the body still have them all.
+const VIOLATIONS_HEADER_BYTES: usize = 4096;
+
+/// `[{location, kind, message}, ...]` as ASCII JSON (header values must be visible ASCII),
+/// as many violations as fit in [`VIOLATIONS_HEADER_BYTES`].
+fn violations_header(violations: &[Violation]) -> axum::http::HeaderValue {
+    let mut listed = Vec::new();
+    let mut text = "[]".to_owned();
+    for violation in violations {
+        listed.push(json!({
+            "location": violation.location,
+            "kind": violation.kind,
+            "message": violation.message,
+        }));
+        let candidate = ascii_json(&Value::Array(listed.clone()));
+        if candidate.len() > VIOLATIONS_HEADER_BYTES {
+            break;
+        }
+        text = candidate;
+    }
+    header_value(&text)
+}
+
+/// JSON with every non-ASCII character as a `\uXXXX` escape.
+fn ascii_json(value: &Value) -> String {
+    let mut out = String::new();
+    for c in value.to_string().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A routing failure (404, 405) that no operation declares.

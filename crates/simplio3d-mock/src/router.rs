@@ -69,14 +69,19 @@ impl Router {
             .routes
             .iter()
             .filter(|r| r.segments.len() == parts.len())
-            .filter_map(|r| bind(&r.segments, &parts).map(|params| (r, params)))
-            // Most literal segments first; ties: the earliest-declared route.
-            .max_by_key(|(r, _)| {
-                r.segments
+            .enumerate()
+            .filter_map(|(i, r)| bind(&r.segments, &parts).map(|params| (i, r, params)))
+            // Most literal segments first (leftmost counting most); ties: the
+            // earliest-declared route (`max_by_key` keeps the last maximum, hence `Reverse`).
+            .max_by_key(|(i, r, _)| {
+                let literals: Vec<bool> = r
+                    .segments
                     .iter()
                     .map(|s| matches!(s, Segment::Literal(_)))
-                    .collect::<Vec<_>>()
-            });
+                    .collect();
+                (literals, std::cmp::Reverse(*i))
+            })
+            .map(|(_, r, params)| (r, params));
         let Some((route, path_params)) = best else {
             return Routed::NotFound;
         };
@@ -171,6 +176,21 @@ mod tests {
                 path_params: vec![("id".into(), "a b".into())]
             }
         );
+        assert_eq!(
+            r.route("POST", "/files/report.json"),
+            Routed::Found {
+                operation: 3,
+                path_params: vec![("name".into(), "report".into())]
+            }
+        );
+    }
+
+    /// `/files/{name}.json` and `/files/{id}` both match `/files/report.json` with no literal
+    /// segment to tell them apart: the one declared first wins.
+    #[test]
+    fn ties_go_to_the_earliest_declared_route() {
+        let mut r = router();
+        r.add("post", "/files/{id}", 4);
         assert_eq!(
             r.route("POST", "/files/report.json"),
             Routed::Found {

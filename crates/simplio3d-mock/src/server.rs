@@ -1,4 +1,4 @@
-//! The HTTP server: one axum fallback handler that routes, validates, records and answers.
+//! The [`MockServer`] API and its configuration; requests are handled in `handler.rs`.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -6,100 +6,53 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use axum::Router as AxumRouter;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 use simplio3d_codegen::Spec;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::config::MockConfig;
 use crate::model::{Credential, OperationModel, ParamIn};
-use crate::recorder::{RecordedRequest, Recorder, Violation, ViolationKind, lock, mark_sensitive};
-use crate::respond::{self, Reply};
-use crate::router::{Routed, Router};
-use crate::validate::{self, Patterns};
+use crate::recorder::{RecordedRequest, Recorder, Violation, lock};
+use crate::respond::Reply;
+use crate::router::Router;
+use crate::validate::Patterns;
 use crate::{Error, synth};
 
-/// The largest request body the mock reads (bigger bodies are a violation, not a crash).
-const BODY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// How to run a [`MockServer`].
-#[derive(Clone)]
-pub struct MockConfig {
-    api_key: Option<SecretString>,
-    port: u16,
-    history: usize,
-}
-
-impl Default for MockConfig {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            port: 0,
-            history: MockConfig::DEFAULT_HISTORY,
-        }
-    }
-}
-
-impl fmt::Debug for MockConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockConfig")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
-            .field("port", &self.port)
-            .field("history", &self.history)
-            .finish()
-    }
-}
-
-impl MockConfig {
-    /// How many requests are kept for [`MockServer::requests`] by default.
-    pub const DEFAULT_HISTORY: usize = 10_000;
-
-    /// Keep at most this many of the most recent requests (and their violations) for
-    /// [`MockServer::requests`] and [`MockServer::violations`]; older ones are dropped.
-    #[must_use]
-    pub fn history(mut self, requests: usize) -> Self {
-        self.history = requests;
-        self
-    }
-
-    /// Accept only this API key for `apiKey` security schemes (a different key is answered
-    /// with the spec's 403, or 401). Without it, any non-empty key is accepted.
-    #[must_use]
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
-        self
-    }
-
-    /// Listen on this loopback port; `0` (the default) picks a free one.
-    #[must_use]
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-}
+/// A request carrying this header panics inside the handler (unit tests of the panic guard).
+#[cfg(test)]
+pub(crate) const TEST_PANIC_HEADER: &str = "x-simplio3d-mock-test-panic";
 
 /// Scripted answers, by operation name.
 #[derive(Debug, Default)]
-struct Script {
+pub(crate) struct Script {
     /// One-shot answers, used in order before anything else.
-    queued: HashMap<String, VecDeque<Reply>>,
+    pub(crate) queued: HashMap<String, VecDeque<Reply>>,
     /// Answers used for every request once the queue is empty.
-    sticky: HashMap<String, Reply>,
+    pub(crate) sticky: HashMap<String, Reply>,
 }
 
-struct Shared {
-    document: Value,
-    operations: Vec<OperationModel>,
-    router: Router,
-    patterns: Patterns,
-    api_key: Option<SecretString>,
+/// What every request handler reads.
+pub(crate) struct Shared {
+    pub(crate) document: Value,
+    pub(crate) operations: Vec<OperationModel>,
+    pub(crate) router: Router,
+    pub(crate) patterns: Patterns,
+    pub(crate) api_key: Option<SecretString>,
     /// `apiKey` header names, hidden from `Debug` like `Authorization`.
-    sensitive_headers: Vec<String>,
-    recorder: Recorder,
-    script: Mutex<Script>,
+    pub(crate) sensitive_headers: Vec<String>,
+    pub(crate) recorder: Recorder,
+    pub(crate) script: Mutex<Script>,
+    pub(crate) limits: Limits,
+}
+
+/// The request limits of [`MockConfig`] that the handler applies.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) max_body_bytes: usize,
+    pub(crate) recorded_body_bytes: usize,
+    pub(crate) body_read_timeout: std::time::Duration,
 }
 
 /// A running mock server on 127.0.0.1. Stops when dropped (or with [`MockServer::shutdown`]).
@@ -160,6 +113,11 @@ impl MockServer {
             sensitive_headers,
             recorder: Recorder::new(config.history),
             script: Mutex::new(Script::default()),
+            limits: Limits {
+                max_body_bytes: config.max_body_bytes,
+                recorded_body_bytes: config.recorded_body_bytes,
+                body_read_timeout: config.body_read_timeout,
+            },
         });
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
             .await
@@ -172,17 +130,15 @@ impl MockServer {
             source,
         })?;
         let app = AxumRouter::new()
-            .fallback(handle)
+            .fallback(crate::handler::handle)
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "mock server stopped with an error");
-            }
-        });
+        let task = tokio::spawn(crate::serve::serve(
+            listener,
+            app,
+            config.header_read_timeout,
+            stopped,
+        ));
         tracing::info!(%addr, spec = %spec.spec_name, operations = shared.operations.len(), "mock server listening");
         Ok(Self {
             addr,
@@ -344,177 +300,4 @@ pub(crate) fn sample_request(document: &Value, op: &OperationModel) -> Value {
         }
     }
     Value::Object(sample)
-}
-
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
-    let mut headers = parts.headers;
-    mark_sensitive(&mut headers, &shared.sensitive_headers);
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
-
-    let mut record = RecordedRequest {
-        method: method.clone(),
-        path: path.clone(),
-        query: query.clone(),
-        operation: None,
-        headers: headers.clone(),
-        body: body.as_ref().map(Clone::clone).unwrap_or_default(),
-        parts: Vec::new(),
-        violations: Vec::new(),
-        status: 0,
-    };
-
-    let response = match shared.router.route(&method, &path) {
-        Routed::NotFound => respond::routing(
-            StatusCode::NOT_FOUND,
-            format!("no operation at {path}"),
-            None,
-        ),
-        Routed::MethodNotAllowed { allow } => respond::routing(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!(
-                "{method} is not declared for {path}; allowed: {}",
-                allow.join(", ")
-            ),
-            Some(allow.join(", ")),
-        ),
-        Routed::Found {
-            operation,
-            path_params,
-        } => {
-            let op = &shared.operations[operation];
-            record.operation = Some(op.name.clone());
-            match body {
-                Ok(bytes) => {
-                    let ctx = validate::Context {
-                        document: &shared.document,
-                        patterns: &shared.patterns,
-                        api_key: shared.api_key.as_ref().map(|k| k.expose_secret()),
-                    };
-                    let request = validate::Request {
-                        headers: &headers,
-                        query: query.as_deref(),
-                        path_params: &path_params,
-                        body: &bytes,
-                    };
-                    let outcome = validate::validate(&ctx, op, &request).await;
-                    record.parts = outcome.parts;
-                    record.violations = outcome.violations;
-                    answer(&shared, op, &headers, &mut record.violations)
-                }
-                Err(e) => {
-                    record.violations.push(Violation {
-                        operation: Some(op.name.clone()),
-                        location: "/body".into(),
-                        kind: ViolationKind::Range,
-                        message: format!(
-                            "the body could not be read (limit {BODY_LIMIT} bytes): {e}"
-                        ),
-                    });
-                    answer(&shared, op, &headers, &mut record.violations)
-                }
-            }
-        }
-    };
-    record.status = response.status().as_u16();
-    if !record.violations.is_empty() {
-        tracing::warn!(
-            method = %record.method,
-            path = %record.path,
-            status = record.status,
-            violations = %record.violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-            "request does not conform"
-        );
-    } else {
-        tracing::info!(method = %record.method, path = %record.path, status = record.status, "request");
-    }
-    shared.recorder.record(record);
-    response
-}
-
-/// Chooses the answer for a routed request: violations first (auth, then validation), then a
-/// scripted reply, then `Prefer: code=…`, then the operation's success status.
-fn answer(
-    shared: &Shared,
-    op: &OperationModel,
-    headers: &axum::http::HeaderMap,
-    violations: &mut Vec<Violation>,
-) -> Response {
-    let preferred = preferred_code(headers);
-    if let Some(code) = preferred
-        && !op.declares(code)
-    {
-        violations.push(Violation {
-            operation: Some(op.name.clone()),
-            location: "/header/Prefer".into(),
-            kind: ViolationKind::UndeclaredStatus,
-            message: format!(
-                "code={code} is not declared for {} (declared: {:?})",
-                op.name,
-                op.declared_statuses()
-            ),
-        });
-    }
-    if !violations.is_empty() {
-        let status = failure_status(op, violations);
-        return respond::invalid(&shared.document, Some(op), status, violations);
-    }
-    let scripted = {
-        let mut script = lock(&shared.script);
-        let queued = script
-            .queued
-            .get_mut(&op.name)
-            .and_then(VecDeque::pop_front);
-        queued.or_else(|| script.sticky.get(&op.name).cloned())
-    };
-    let reply = scripted
-        .or_else(|| preferred.map(Reply::status))
-        .unwrap_or_else(|| Reply::status(op.success_status()));
-    respond::declared(&shared.document, op, &reply)
-}
-
-/// The spec's status for this kind of failure: 401/403 for credentials, 400 (or 422, 415)
-/// for the rest, falling back to 400 when the operation declares none of them.
-fn failure_status(op: &OperationModel, violations: &[Violation]) -> u16 {
-    let first_declared = |candidates: &[u16], fallback: u16| {
-        candidates
-            .iter()
-            .copied()
-            .find(|s| {
-                op.declares(*s)
-                    && op
-                        .response_for(*s)
-                        .is_some_and(|r| r.key != crate::model::StatusKey::Default)
-            })
-            .unwrap_or(fallback)
-    };
-    let kinds = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
-    if kinds(ViolationKind::MissingCredentials) {
-        first_declared(&[401, 403], 401)
-    } else if kinds(ViolationKind::WrongCredentials) {
-        first_declared(&[403, 401], 403)
-    } else if violations
-        .iter()
-        .all(|v| v.kind == ViolationKind::ContentType && v.location == "/header/Content-Type")
-    {
-        first_declared(&[415, 400, 422], 400)
-    } else {
-        first_declared(&[400, 422], 400)
-    }
-}
-
-/// `Prefer: code=403` (Prism's convention); other preferences are ignored.
-fn preferred_code(headers: &axum::http::HeaderMap) -> Option<u16> {
-    headers
-        .get_all("prefer")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split([',', ';']))
-        .find_map(|token| {
-            let (key, value) = token.trim().split_once('=')?;
-            (key.trim() == "code").then(|| value.trim().trim_matches('"').parse().ok())?
-        })
 }

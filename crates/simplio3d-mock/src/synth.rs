@@ -56,6 +56,10 @@ struct Synth<'a> {
 
 impl Synth<'_> {
     fn value(&self, schema: &Value, name: Option<&str>, depth: usize) -> Value {
+        // `allOf`/`oneOf` `$ref` cycles do not pass through `object`'s depth check.
+        if depth > MAX_DEPTH * 4 {
+            return Value::Null;
+        }
         let Some(schema) = resolve(self.document, schema) else {
             return Value::Null;
         };

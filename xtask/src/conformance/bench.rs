@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::StreamExt;
 
-use super::{KEY, start_mock, start_prism};
+use super::KEY;
+use super::process::{start_mock, start_prism};
 
 const PATH: &str = "/api/open-api/v1/auth/create-session";
 const CAP: Duration = Duration::from_secs(60);
@@ -27,20 +28,20 @@ struct Measured {
 }
 
 pub(crate) fn run(
-    _root: &Path,
     mock_bin: &Path,
     prism: &Path,
     spec: &Path,
+    logs: &Path,
     requests: usize,
     concurrency: usize,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mock = start_mock(mock_bin, &[])?;
+    let mock = start_mock(mock_bin, &[], logs, "bench")?;
     let ours = runtime.block_on(load(&mock.url, requests, concurrency))?;
     drop(mock);
-    let prism_server = start_prism(prism, spec)?;
+    let prism_server = start_prism(prism, spec, logs, "bench")?;
     let theirs = runtime.block_on(load(&prism_server.url, requests, concurrency))?;
     drop(prism_server);
 
@@ -76,6 +77,8 @@ pub(crate) fn run(
 async fn load(base_url: &str, requests: usize, concurrency: usize) -> anyhow::Result<Measured> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
+        // A server that stops answering ends the run instead of hanging it.
+        .timeout(Duration::from_secs(30))
         .build()
         .context("reqwest client")?;
     let url = format!("{base_url}{PATH}");

@@ -43,7 +43,8 @@ pub(super) async fn check(
             "/header/Content-Type",
             ViolationKind::ContentType,
             format!(
-                "content type {actual:?} is not accepted; the operation takes {}",
+                "content type {:?} is not accepted; the operation takes {}",
+                super::short_text(&actual),
                 accepted.join(", ")
             ),
         ));

@@ -18,7 +18,7 @@ pub(crate) fn check(format: &str, text: &str) -> Option<String> {
         "uri" | "url" => url::Url::parse(text).is_ok(),
         _ => true,
     };
-    (!ok).then(|| format!("{text:?} is not a valid {format}"))
+    (!ok).then(|| format!("{:?} is not a valid {format}", super::short_text(text)))
 }
 
 fn digits(text: &str, count: usize) -> Option<u32> {
@@ -43,10 +43,13 @@ fn is_date_time(text: &str) -> bool {
     let Some((date, time)) = text.split_once(['T', 't', ' ']) else {
         return false;
     };
-    if !is_date(date) || time.len() < 8 {
+    if !is_date(date) {
         return false;
     }
-    let (clock, zone) = time.split_at(8);
+    // `get`, not `split_at`: byte 8 may fall inside a multibyte character of request text.
+    let (Some(clock), Some(zone)) = (time.get(..8), time.get(8..)) else {
+        return false;
+    };
     let mut hms = clock.split(':');
     let (Some(h), Some(m), Some(s), None) = (hms.next(), hms.next(), hms.next(), hms.next()) else {
         return false;
@@ -118,5 +121,19 @@ mod tests {
             assert!(check(format, bad).is_some(), "{format} {bad}");
         }
         assert_eq!(check("made-up", "anything"), None);
+    }
+
+    /// Byte 8 of the time part falls inside `é`: an answer, not a panic.
+    #[test]
+    fn multibyte_text_where_the_clock_ends_is_invalid_not_a_panic() {
+        for text in [
+            "2024-01-01T0000000\u{e9}",
+            "2024-01-01T\u{e9}\u{e9}\u{e9}\u{e9}",
+            "2024-01-01T12:00:0\u{e9}Z",
+            "2024-01-01T12:00:00.\u{e9}",
+            "\u{e9}-01-01T12:00:00Z",
+        ] {
+            assert!(check("date-time", text).is_some(), "{text}");
+        }
     }
 }

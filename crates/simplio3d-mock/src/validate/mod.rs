@@ -98,7 +98,8 @@ pub(crate) fn coerce(document: &Value, schema: &Value, text: &str) -> Value {
             .parse::<i64>()
             .ok()
             .map(Value::from)
-            .or_else(|| text.trim().parse::<u64>().ok().map(Value::from)),
+            .or_else(|| text.trim().parse::<u64>().ok().map(Value::from))
+            .or_else(|| big_integer(text.trim())),
         Some("number") => text
             .trim()
             .parse::<f64>()
@@ -115,6 +116,19 @@ pub(crate) fn coerce(document: &Value, schema: &Value, text: &str) -> Value {
     parsed.unwrap_or_else(|| Value::String(text.to_owned()))
 }
 
+/// An integer literal beyond 64 bits (`type: integer` has no size unless a `format` gives one)
+/// as the nearest `f64`: still an integer to the type check, and out of range for `int64`.
+fn big_integer(text: &str) -> Option<Value> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+}
+
 /// Whether `actual` (a request's media type, lower case, no parameters) is accepted by
 /// `declared` (which may be `type/*` or `*/*`, and for `encoding.contentType`, a list).
 pub(crate) fn media_type_matches(declared: &str, actual: &str) -> bool {
@@ -125,6 +139,15 @@ pub(crate) fn media_type_matches(declared: &str, actual: &str) -> bool {
             || d.strip_suffix("/*")
                 .is_some_and(|major| actual.split('/').next() == Some(major))
     })
+}
+
+/// Request text for a message, cut to 80 characters: a violation echoes what was sent, but
+/// never megabytes of it.
+pub(crate) fn short_text(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }
 
 /// The media type of a `Content-Type` value, lower case, without parameters.

@@ -6,6 +6,7 @@
 //! the same document. Every violation carries a JSON pointer into the instance.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::RwLock;
 
 use regex::Regex;
@@ -52,6 +53,10 @@ impl Patterns {
     }
 }
 
+/// How deep schemas may nest along one instance path. serde_json stops parsing at 128 levels,
+/// so real instances stay below this; only `$ref` cycles reach it.
+const MAX_DEPTH: usize = 256;
+
 /// Validates instances against schemas of one document.
 pub(crate) struct SchemaValidator<'a> {
     pub(crate) document: &'a Value,
@@ -68,8 +73,18 @@ impl SchemaValidator<'_> {
         instance: &Value,
         location: &str,
     ) -> Vec<Violation> {
+        self.validate_at(schema, instance, location, 0)
+    }
+
+    fn validate_at(
+        &self,
+        schema: &Value,
+        instance: &Value,
+        location: &str,
+        depth: usize,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
-        self.check(schema, instance, location, &mut out);
+        self.check(schema, instance, location, depth, &mut out);
         out
     }
 
@@ -88,7 +103,25 @@ impl SchemaValidator<'_> {
         });
     }
 
-    fn check(&self, schema: &Value, instance: &Value, at: &str, out: &mut Vec<Violation>) {
+    fn check(
+        &self,
+        schema: &Value,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
+        // A `$ref` cycle through `allOf`/`oneOf` (`A: {allOf: [$ref: A]}`) never reaches the
+        // end of the instance; stop rather than overflow the stack.
+        if depth > MAX_DEPTH {
+            self.violation(
+                out,
+                at,
+                ViolationKind::Composition,
+                format!("the schema nests deeper than {MAX_DEPTH} levels here (a $ref cycle?)"),
+            );
+            return;
+        }
         let Some(schema) = resolve(self.document, schema) else {
             return;
         };
@@ -147,12 +180,12 @@ impl SchemaValidator<'_> {
         match instance {
             Value::String(text) => self.check_string(s, text, at, out),
             Value::Number(_) => self.check_number(s, instance, at, out),
-            Value::Array(items) => self.check_array(s, items, at, out),
-            Value::Object(map) => self.check_object(s, map, at, out),
+            Value::Array(items) => self.check_array(s, items, at, depth, out),
+            Value::Object(map) => self.check_object(s, map, at, depth, out),
             Value::Bool(_) | Value::Null => {}
         }
 
-        self.check_composition(s, instance, at, out);
+        self.check_composition(s, instance, at, depth, out);
     }
 
     fn check_string(
@@ -190,7 +223,10 @@ impl SchemaValidator<'_> {
                 out,
                 at,
                 ViolationKind::Pattern,
-                format!("{text:?} does not match pattern {pattern:?}"),
+                format!(
+                    "{:?} does not match pattern {pattern:?}",
+                    super::short_text(text)
+                ),
             );
         }
         if let Some(format) = s.get("format").and_then(Value::as_str)
@@ -254,10 +290,18 @@ impl SchemaValidator<'_> {
                 );
             }
         }
-        if let Some(format) = s.get("format").and_then(Value::as_str) {
+        if s.get("format").and_then(Value::as_str) == Some("int64") {
+            if !fits_i64(instance) {
+                self.violation(
+                    out,
+                    at,
+                    ViolationKind::Format,
+                    format!("{n} does not fit int64"),
+                );
+            }
+        } else if let Some(format) = s.get("format").and_then(Value::as_str) {
             let (low, high) = match format {
                 "int32" => (f64::from(i32::MIN), f64::from(i32::MAX)),
-                "int64" => (i64::MIN as f64, i64::MAX as f64),
                 "float" => (f64::from(f32::MIN), f64::from(f32::MAX)),
                 _ => (f64::MIN, f64::MAX),
             };
@@ -277,6 +321,7 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         items: &[Value],
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         let count = items.len() as u64;
@@ -300,18 +345,12 @@ impl SchemaValidator<'_> {
                 format!("{count} items, maxItems is {max}"),
             );
         }
-        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-            let duplicate = items
-                .iter()
-                .enumerate()
-                .any(|(i, a)| items[..i].iter().any(|b| json_equal(a, b)));
-            if duplicate {
-                self.violation(out, at, ViolationKind::Range, "items are not unique".into());
-            }
+        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) && has_duplicate(items) {
+            self.violation(out, at, ViolationKind::Range, "items are not unique".into());
         }
         if let Some(item_schema) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
-                self.check(item_schema, item, &format!("{at}/{i}"), out);
+                self.check(item_schema, item, &format!("{at}/{i}"), depth + 1, out);
             }
         }
     }
@@ -321,6 +360,7 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         map: &serde_json::Map<String, Value>,
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         let properties = s.get("properties").and_then(Value::as_object);
@@ -368,15 +408,20 @@ impl SchemaValidator<'_> {
         for (name, value) in map {
             let here = format!("{at}/{}", escape(name));
             match properties.and_then(|p| p.get(name)) {
-                Some(property) => self.check(property, value, &here, out),
+                Some(property) => self.check(property, value, &here, depth + 1, out),
                 None => match additional {
                     Some(Value::Bool(false)) => self.violation(
                         out,
                         &here,
                         ViolationKind::Unknown,
-                        format!("property `{name}` is not allowed (additionalProperties: false)"),
+                        format!(
+                            "property `{}` is not allowed (additionalProperties: false)",
+                            super::short_text(name)
+                        ),
                     ),
-                    Some(schema @ Value::Object(_)) => self.check(schema, value, &here, out),
+                    Some(schema @ Value::Object(_)) => {
+                        self.check(schema, value, &here, depth + 1, out);
+                    }
                     _ => {}
                 },
             }
@@ -388,16 +433,17 @@ impl SchemaValidator<'_> {
         s: &serde_json::Map<String, Value>,
         instance: &Value,
         at: &str,
+        depth: usize,
         out: &mut Vec<Violation>,
     ) {
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             for sub in all {
-                self.check(sub, instance, at, out);
+                self.check(sub, instance, at, depth + 1, out);
             }
         }
         let passing = |list: &Vec<Value>| {
             list.iter()
-                .filter(|sub| self.validate(sub, instance, at).is_empty())
+                .filter(|sub| self.validate_at(sub, instance, at, depth + 1).is_empty())
                 .count()
         };
         if let Some(any) = s.get("anyOf").and_then(Value::as_array)
@@ -425,7 +471,7 @@ impl SchemaValidator<'_> {
             }
         }
         if let Some(not) = s.get("not")
-            && self.validate(not, instance, at).is_empty()
+            && self.validate_at(not, instance, at, depth + 1).is_empty()
         {
             self.violation(
                 out,
@@ -443,6 +489,20 @@ impl SchemaValidator<'_> {
             Direction::Response => "writeOnly",
         };
         property.get(flag).and_then(Value::as_bool).unwrap_or(false)
+    }
+}
+
+/// `int64` exactly: `f64` cannot tell `i64::MIN - 1` from `i64::MIN`. An integer literal
+/// that fits 64 bits parses as `i64`/`u64`; one that arrives as `f64` and is integral at or
+/// beyond 2^63 did not fit.
+fn fits_i64(instance: &Value) -> bool {
+    match instance {
+        Value::Number(n) if n.is_i64() => true,
+        Value::Number(n) if n.is_u64() => false,
+        Value::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| f.abs() < 9_223_372_036_854_775_808.0),
+        _ => true,
     }
 }
 
@@ -491,14 +551,52 @@ fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether two items are [`json_equal`]: hashed by a canonical form, compared only within
+/// a hash bucket, so a 100k-item array costs O(n), not O(n²).
+fn has_duplicate(items: &[Value]) -> bool {
+    let mut seen: HashMap<u64, Vec<&Value>> = HashMap::with_capacity(items.len());
+    items.iter().any(|item| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        canonical_hash(item, &mut hasher);
+        let bucket = seen.entry(hasher.finish()).or_default();
+        let duplicate = bucket.iter().any(|other| json_equal(item, other));
+        bucket.push(item);
+        duplicate
+    })
+}
+
+/// Hashes `value` so that [`json_equal`] values hash alike: numbers by their `f64` value,
+/// object members in key order.
+fn canonical_hash(value: &Value, hasher: &mut impl Hasher) {
+    match value {
+        Value::Null => 0u8.hash(hasher),
+        Value::Bool(b) => (1u8, b).hash(hasher),
+        Value::Number(n) => {
+            // `+ 0.0` turns -0.0 into 0.0, which compare equal.
+            (2u8, (n.as_f64().unwrap_or(f64::NAN) + 0.0).to_bits()).hash(hasher);
+        }
+        Value::String(text) => (3u8, text).hash(hasher),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(hasher);
+            for item in items {
+                canonical_hash(item, hasher);
+            }
+        }
+        Value::Object(map) => {
+            (5u8, map.len()).hash(hasher);
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for key in keys {
+                key.hash(hasher);
+                canonical_hash(&map[key], hasher);
+            }
+        }
+    }
+}
+
 /// A value for a message, cut short.
 fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
+    super::short_text(&value.to_string())
 }
 
 /// Escapes a JSON pointer token (RFC 6901).
@@ -560,6 +658,54 @@ mod tests {
             ]
         );
         assert!(violations(&doc, &schema, &json!({"name": "ok", "tags": ["b"]})).is_empty());
+    }
+
+    #[test]
+    fn unique_items_compares_numbers_by_value_and_objects_by_members() {
+        let doc = json!({});
+        let unique = json!({"type": "array", "uniqueItems": true});
+        for (items, duplicate) in [
+            (json!([1, 1.0]), true),
+            (json!([0.0, -0.0]), true),
+            (json!([{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}]), true),
+            (json!([1, "1", [1], {"1": 1}, null, true]), false),
+        ] {
+            let got = violations(&doc, &unique, &items);
+            assert_eq!(!got.is_empty(), duplicate, "{items}");
+        }
+        let many: Vec<Value> = (0..100_000).map(Value::from).collect();
+        assert!(violations(&doc, &unique, &Value::Array(many)).is_empty());
+    }
+
+    #[test]
+    fn int64_bounds_are_exact() {
+        let doc = json!({});
+        let int64 = json!({"type": "integer", "format": "int64"});
+        let big = |text: &str| serde_json::from_str::<Value>(text).expect("number");
+        for (text, fits) in [
+            ("-9223372036854775808", true),
+            ("9223372036854775807", true),
+            ("-9223372036854775809", false),
+            ("9223372036854775808", false),
+            ("1e30", false),
+        ] {
+            assert_eq!(
+                violations(&doc, &int64, &big(text)).is_empty(),
+                fits,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ref_cycle_through_all_of_is_a_violation_not_a_stack_overflow() {
+        let doc = json!({"components": {"schemas": {"Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}]}}}});
+        let got = violations(
+            &doc,
+            &json!({"$ref": "#/components/schemas/Loop"}),
+            &json!(1),
+        );
+        assert_eq!(got, vec![("/body".into(), ViolationKind::Composition)]);
     }
 
     #[test]
