@@ -31,7 +31,9 @@ fn main() {
     );
     println!("cargo::rerun-if-changed={}", vendor.0.display());
     println!("cargo::rerun-if-changed={}", vendor.1.display());
-    match generate(&vendor.0, Some(&vendor.1)) {
+    // With the settings `simplio3d-client` is built with, so the harness sees its real API.
+    let sdk = simplio3d_codegen::Settings::sdk_client();
+    match generate(&vendor.0, Some(&vendor.1), &sdk) {
         Ok((loaded, source)) => harnesses.add(
             "vendor",
             (&vendor.0, Some(&vendor.1)),
@@ -45,7 +47,7 @@ fn main() {
     let mut index = String::new();
     for (name, spec, overlay) in fixtures(&specs_dir) {
         println!("cargo::rerun-if-changed={}", spec.display());
-        match generate(&spec, overlay.as_deref()) {
+        match generate(&spec, overlay.as_deref(), &Default::default()) {
             Ok((loaded, source)) => {
                 let file = fixtures_out.join(format!("{name}.rs"));
                 if let Err(e) = std::fs::write(&file, &source) {
@@ -77,9 +79,10 @@ fn main() {
 fn generate(
     spec: &Path,
     overlay: Option<&Path>,
+    settings: &simplio3d_codegen::Settings,
 ) -> simplio3d_codegen::Result<(simplio3d_codegen::Spec, String)> {
     let loaded = simplio3d_codegen::load_files(spec, overlay)?;
-    let source = simplio3d_codegen::generate(&loaded)?;
+    let source = simplio3d_codegen::generate_with(&loaded, settings)?;
     Ok((loaded, source))
 }
 

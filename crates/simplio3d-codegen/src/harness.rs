@@ -44,6 +44,15 @@ pub fn generate_harness(
     let file: syn::File = syn::parse_str(client_source)
         .map_err(|e| Error::Internal(format!("generated client does not parse: {e}")))?;
     let methods = client_methods(&file);
+    // A client generated with an inner type (progenitor's `inner_type`, e.g. the SDK's
+    // `ClientState`) takes it as a third constructor argument; the harness passes its
+    // `Default`, so requests carry only what the caller's `reqwest::Client` adds.
+    let takes_inner = constructor_arity(&file, "new_with_client") == Some(3);
+    let new_client = if takes_inner {
+        quote!(client::Client::new_with_client(&base_url, http, ::std::default::Default::default()))
+    } else {
+        quote!(client::Client::new_with_client(&base_url, http))
+    };
     let bodies = multipart_bodies(&file);
     let client: syn::Path = syn::parse_str(client_path).map_err(|e| {
         Error::Internal(format!(
@@ -93,7 +102,7 @@ pub fn generate_harness(
             sample: ::serde_json::Value,
         ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = support::CallOutcome>>> {
             ::std::boxed::Box::pin(async move {
-                let client = client::Client::new_with_client(&base_url, http);
+                let client = #new_client;
                 match dispatch(&client, &operation, &sample).await {
                     ::std::result::Result::Ok(outcome) => outcome,
                     ::std::result::Result::Err(message) => support::CallOutcome::Failed(message),
@@ -121,24 +130,39 @@ pub fn generate_harness(
     ))
 }
 
-/// `pub async fn` methods of `impl Client`, by name.
-fn client_methods(file: &syn::File) -> BTreeMap<String, syn::Signature> {
-    let mut methods = BTreeMap::new();
-    for item in &file.items {
-        let Item::Impl(imp) = item else { continue };
-        let is_client = matches!(&*imp.self_ty, Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || imp.trait_.is_some() {
-            continue;
-        }
-        for item in &imp.items {
-            if let ImplItem::Fn(f) = item
-                && f.sig.asyncness.is_some()
+/// The functions of `impl Client` blocks (inherent ones, not trait impls).
+fn client_fns(file: &syn::File) -> impl Iterator<Item = &syn::ImplItemFn> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp)
+                if imp.trait_.is_none()
+                    && matches!(&*imp.self_ty, Type::Path(p) if p.path.is_ident("Client")) =>
             {
-                methods.insert(f.sig.ident.to_string(), f.sig.clone());
+                Some(&imp.items)
             }
-        }
-    }
-    methods
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(f),
+            _ => None,
+        })
+}
+
+/// `async fn` methods of `impl Client`, by name.
+fn client_methods(file: &syn::File) -> BTreeMap<String, syn::Signature> {
+    client_fns(file)
+        .filter(|f| f.sig.asyncness.is_some())
+        .map(|f| (f.sig.ident.to_string(), f.sig.clone()))
+        .collect()
+}
+
+/// The number of parameters of `impl Client`'s function `name`, if it has one.
+fn constructor_arity(file: &syn::File, name: &str) -> Option<usize> {
+    client_fns(file)
+        .find(|f| f.sig.ident == name)
+        .map(|f| f.sig.inputs.len())
 }
 
 /// One field of a multipart body struct: its Rust name, part name and type.

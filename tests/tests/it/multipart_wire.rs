@@ -34,7 +34,10 @@ fn file(name: &str, file_name: &str, content_type: &str, data: &'static [u8]) ->
 async fn vendor_create_session_sends_id_and_domain_name_as_multipart() {
     let server =
         CaptureServer::start(200, r#"{"message":"Login Successful.","token":"eyJ.x.y"}"#).await;
-    let client = simplio3d_client::Client::new(&server.url());
+    let state = simplio3d_client::ClientState::new()
+        .api_key("wire-key")
+        .expect("a valid header value");
+    let client = simplio3d_client::Client::new(&server.url(), state);
     let body = CreateSessionBody {
         id: "edcfrt123".into(),
         domain_name: "example.com".into(),
@@ -47,6 +50,8 @@ async fn vendor_create_session_sends_id_and_domain_name_as_multipart() {
     let request = server.single();
     assert_eq!(request.method, "POST");
     assert_eq!(request.uri.path(), "/api/open-api/v1/auth/create-session");
+    // `apiKeyAuth`: the key as is, no `Bearer`.
+    assert_eq!(request.header("authorization"), Some("wire-key"));
     let content_type = request.header("content-type").unwrap_or_default();
     assert!(
         content_type.starts_with("multipart/form-data; boundary="),
