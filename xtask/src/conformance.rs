@@ -88,9 +88,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    // The Prism check drives the suite's test binary, not the mock binary: no release build.
+    // The Prism check drives the suite's test binary, not the mock binary. schemathesis
+    // checks behaviour, so it gets the debug build `cargo test` already made (no second,
+    // release build of the tree in CI); only `--bench` measures a release build.
     let mock_bin = if st.is_some() || args.bench {
-        Some(build_mock(&root)?)
+        Some(build_mock(&root, args.bench)?)
     } else {
         None
     };
@@ -266,22 +268,19 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Builds `simplio3d-mock` (release: it is also what `--bench` measures).
-fn build_mock(root: &Path) -> anyhow::Result<PathBuf> {
-    let ok = run_bounded(
-        Command::new(cargo()).current_dir(root).args([
-            "build",
-            "--release",
-            "-p",
-            "simplio3d-mock",
-            "--bin",
-            "simplio3d-mock",
-        ]),
-        CARGO_TIMEOUT,
-    )
-    .context("building simplio3d-mock")?;
+/// Builds `simplio3d-mock`, optimised when `release` (what `--bench` measures).
+fn build_mock(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
+    let mut build = Command::new(cargo());
+    build
+        .current_dir(root)
+        .args(["build", "-p", "simplio3d-mock", "--bin", "simplio3d-mock"]);
+    if release {
+        build.arg("--release");
+    }
+    let ok = run_bounded(&mut build, CARGO_TIMEOUT).context("building simplio3d-mock")?;
     if !ok {
         bail!("cargo build -p simplio3d-mock failed");
     }
-    Ok(root.join("target/release/simplio3d-mock"))
+    let profile = if release { "release" } else { "debug" };
+    Ok(root.join("target").join(profile).join("simplio3d-mock"))
 }
