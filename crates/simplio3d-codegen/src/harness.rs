@@ -49,7 +49,11 @@ pub fn generate_harness(
     // `Default`, so requests carry only what the caller's `reqwest::Client` adds.
     let takes_inner = constructor_arity(&file, "new_with_client") == Some(3);
     let new_client = if takes_inner {
-        quote!(client::Client::new_with_client(&base_url, http, ::std::default::Default::default()))
+        quote!(client::Client::new_with_client(
+            &base_url,
+            http,
+            ::std::default::Default::default()
+        ))
     } else {
         quote!(client::Client::new_with_client(&base_url, http))
     };
