@@ -27,7 +27,7 @@ mod process;
 mod specs;
 mod tools;
 
-use process::{Server, run_bounded, run_captured, start_mock, start_prism, tail};
+use process::{Echo, Server, run_bounded, run_captured, start_mock, start_prism, tail};
 use specs::CheckedSpec;
 
 /// Prism, pinned (with its dependencies) by `xtask/conformance/package-lock.json`.
@@ -186,9 +186,10 @@ fn check_with_prism(
         Command::new(cargo())
             .current_dir(root)
             .args([
+                // `--workspace`, as the README test command: the same feature
+                // unification, so nothing `cargo test --workspace` built is rebuilt.
                 "test",
-                "-p",
-                "simplio3d-tests",
+                "--workspace",
                 "--test",
                 "it",
                 "--",
@@ -199,6 +200,7 @@ fn check_with_prism(
             ])
             .env("SIMPLIO3D_CONFORMANCE_PRISM_URLS", &urls),
         CARGO_TIMEOUT,
+        Echo::Show,
     )
     .context("running the conformance test against Prism")?;
     let checked = if ok {
@@ -268,19 +270,80 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Builds `simplio3d-mock`, optimised when `release` (what `--bench` measures).
+/// Builds `simplio3d-mock` and returns its path: optimised when `release` (what `--bench`
+/// measures); otherwise the binary `cargo test --workspace` builds for the mock's own
+/// tests. Asking cargo for that one (rather than `cargo build -p simplio3d-mock`, whose
+/// feature set differs) rebuilds nothing after the README test command has run.
 fn build_mock(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
     let mut build = Command::new(cargo());
-    build
-        .current_dir(root)
-        .args(["build", "-p", "simplio3d-mock", "--bin", "simplio3d-mock"]);
+    build.current_dir(root);
     if release {
-        build.arg("--release");
+        build.args([
+            "build",
+            "--release",
+            "-p",
+            "simplio3d-mock",
+            "--bin",
+            "simplio3d-mock",
+        ]);
+    } else {
+        build.args(["test", "--workspace", "--no-run"]);
     }
-    let ok = run_bounded(&mut build, CARGO_TIMEOUT).context("building simplio3d-mock")?;
+    build.args(["--message-format", "json-render-diagnostics"]);
+    let (ok, stdout) =
+        run_captured(&mut build, CARGO_TIMEOUT, Echo::Hide).context("building simplio3d-mock")?;
     if !ok {
-        bail!("cargo build -p simplio3d-mock failed");
+        bail!("building simplio3d-mock failed (cargo's errors are above)");
     }
-    let profile = if release { "release" } else { "debug" };
-    Ok(root.join("target").join(profile).join("simplio3d-mock"))
+    mock_executable(&stdout).context("cargo reported no simplio3d-mock executable")
+}
+
+/// The `simplio3d-mock` binary among the artifacts cargo reports in `--message-format json`.
+fn mock_executable(cargo_json: &str) -> Option<PathBuf> {
+    cargo_json.lines().find_map(|line| {
+        let message: serde_json::Value = serde_json::from_str(line).ok()?;
+        let target = message.get("target")?;
+        let is_mock_bin = message.get("reason")?.as_str()? == "compiler-artifact"
+            && target.get("name")?.as_str()? == "simplio3d-mock"
+            && target.get("kind")?.as_array()?.iter().any(|k| k == "bin")
+            // Not the unit-test harness `cargo test` also builds from the same target.
+            && !message.get("profile")?.get("test")?.as_bool()?;
+        is_mock_bin
+            .then(|| message.get("executable")?.as_str().map(PathBuf::from))
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mock_binary_is_picked_not_its_test_harness_or_library() {
+        let artifact = |name: &str, kind: &str, test: bool, exe: &str| {
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "target": { "name": name, "kind": [kind] },
+                "profile": { "test": test },
+                "executable": if exe.is_empty() { serde_json::Value::Null } else { exe.into() },
+            })
+            .to_string()
+        };
+        let output = [
+            "not json".to_owned(),
+            artifact("simplio3d-mock", "lib", false, ""),
+            artifact("simplio3d-mock", "bin", true, "/t/deps/simplio3d_mock-abc"),
+            artifact("other", "bin", false, "/t/debug/other"),
+            artifact("simplio3d-mock", "bin", false, "/t/debug/simplio3d-mock"),
+        ]
+        .join("\n");
+        assert_eq!(
+            mock_executable(&output),
+            Some(PathBuf::from("/t/debug/simplio3d-mock"))
+        );
+        assert_eq!(
+            mock_executable(&output.replace("\"test\":false", "\"test\":true")),
+            None
+        );
+    }
 }

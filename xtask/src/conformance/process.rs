@@ -169,10 +169,20 @@ fn start_prism_once(prism: &Path, spec: &Path, logs: &Path, name: &str) -> anyho
     }
 }
 
-/// Runs `command` with stdout both shown and captured, killing it after `timeout`.
+/// What `run_captured` does with the command's stdout besides capturing it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    /// Shown as it arrives (a test run's output).
+    Show,
+    /// Only captured (machine-readable output, such as cargo's JSON messages).
+    Hide,
+}
+
+/// Runs `command` with stdout captured (and shown, per `echo`), killing it after `timeout`.
 pub(crate) fn run_captured(
     command: &mut Command,
     timeout: Duration,
+    echo: Echo,
 ) -> anyhow::Result<(bool, String)> {
     let mut child = command
         .stdout(Stdio::piped())
@@ -186,7 +196,9 @@ pub(crate) fn run_captured(
             if n == 0 {
                 break;
             }
-            let _ = std::io::stdout().write_all(&buffer[..n]);
+            if echo == Echo::Show {
+                let _ = std::io::stdout().write_all(&buffer[..n]);
+            }
             captured.extend_from_slice(&buffer[..n]);
         }
         String::from_utf8_lossy(&captured).into_owned()
@@ -239,8 +251,12 @@ mod tests {
 
     #[test]
     fn captured_output_is_returned() {
-        let (ok, out) =
-            run_captured(Command::new("echo").arg("hello"), Duration::from_secs(10)).expect("runs");
+        let (ok, out) = run_captured(
+            Command::new("echo").arg("hello"),
+            Duration::from_secs(10),
+            Echo::Show,
+        )
+        .expect("runs");
         assert!(ok);
         assert_eq!(out.trim(), "hello");
     }
