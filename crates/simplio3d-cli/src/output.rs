@@ -8,7 +8,7 @@ use simplio3d::Session;
 /// `{"token": "...", "message": "..." | null, "expires_at": <Unix seconds> | null}`.
 pub fn json(out: &mut impl Write, session: &Session) -> io::Result<()> {
     let expires_at = session
-        .expires_at
+        .expires_at()
         .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_secs());
     let value = serde_json::json!({
@@ -42,7 +42,7 @@ pub fn summary(
         "  message:    {}",
         session.message.as_deref().unwrap_or("(none)")
     )?;
-    let expires = match session.expires_at {
+    let expires = match session.expires_at() {
         Some(at) => format!("{} (in {})", httpdate::fmt_http_date(at), remaining(at)),
         None => "unknown (the token carries no expiry)".to_owned(),
     };

@@ -341,6 +341,9 @@ impl Simplio3dBuilder {
                 base_url,
                 retry: self.retry,
                 request_timeout: self.timeout,
+                // `auth_header` refused an empty key, so the finder never matches everywhere.
+                api_key_finder: memchr::memmem::Finder::new(api_key.expose_secret().as_bytes())
+                    .into_owned(),
                 api_key: api_key.clone(),
             }),
         })

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 ///
 /// # async fn demo(client: simplio3d::Simplio3d) {
 /// match client.create_session("edcfrt", "shop.example.com").await {
-///     Ok(session) => println!("expires at {:?}", session.expires_at),
+///     Ok(session) => println!("expires at {:?}", session.expires_at()),
 ///     Err(Error::Unauthorized { .. }) => eprintln!("check SIMPLIO3D_API_KEY"),
 ///     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
 ///     Err(e) => eprintln!("failed: {e}"),

@@ -17,7 +17,7 @@
 //!
 //! // One call:
 //! let session = client.create_session("edcfrt", "shop.example.com").await?;
-//! println!("session expires at {:?}", session.expires_at);
+//! println!("session expires at {:?}", session.expires_at());
 //!
 //! // Or, per page view, a cached session (one call per token lifetime):
 //! let cache = SessionCache::new(client);
@@ -48,6 +48,7 @@ mod cache;
 mod client;
 mod config;
 mod error;
+mod jwt;
 mod retry;
 mod session;
 mod validate;

@@ -1,10 +1,9 @@
 //! Sessions and session tokens.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -17,36 +16,55 @@ use secrecy::{ExposeSecret as _, SecretString};
 /// println!("{session:?}");
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Session {
     /// The session token (a JWT for the vendor's API).
     pub token: SessionToken,
     /// The server's message, e.g. `Login Successful.`.
     pub message: Option<String>,
-    /// When the token expires: the JWT's `exp` claim, read **without verifying the
-    /// signature** (we hold no key to verify it with, and only use it to decide when to
-    /// fetch a new one). `None` when the token is not a JWT or has no `exp`.
-    pub expires_at: Option<SystemTime>,
+    /// [`expires_at`](Self::expires_at), decoded on first use: a caller that never asks
+    /// pays nothing for it on the call path.
+    expires_at: OnceLock<Option<SystemTime>>,
 }
 
 impl Session {
     pub(crate) fn new(token: SessionToken, message: Option<String>) -> Self {
-        let expires_at = jwt_expiry(token.expose_secret());
         Session {
             token,
             message,
-            expires_at,
+            expires_at: OnceLock::new(),
         }
+    }
+
+    /// When the token expires: the JWT's `exp` claim, read **without verifying the
+    /// signature** (we hold no key to verify it with, and only use it to decide when to
+    /// fetch a new one). `None` when the token is not a JWT or has no usable `exp`.
+    ///
+    /// Decoded on the first call and remembered.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        *self
+            .expires_at
+            .get_or_init(|| crate::jwt::expiry(self.token.expose_secret()))
     }
 
     /// Time left until [`expires_at`](Self::expires_at), measured now; `None` without an
     /// expiry, zero once expired.
     pub fn expires_in(&self) -> Option<Duration> {
-        self.expires_at.map(|at| {
+        self.expires_at().map(|at| {
             at.duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO)
         })
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &self.token)
+            .field("message", &self.message)
+            .field("expires_at", &self.expires_at())
+            .finish()
     }
 }
 
@@ -85,7 +103,8 @@ impl SessionToken {
         if token.is_empty() {
             return Err(InvalidToken::Empty);
         }
-        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        // Branch-free, so it vectorises: tokens are checked on every call.
+        if !token.bytes().fold(true, |ok, b| ok & b.is_ascii_graphic()) {
             return Err(InvalidToken::NotAHeaderValue);
         }
         Ok(SessionToken(SecretString::from(token)))
@@ -118,49 +137,11 @@ impl fmt::Display for SessionToken {
     }
 }
 
-/// The `exp` claim of a JWT (`header.payload.signature`), **not verified**.
-fn jwt_expiry(token: &str) -> Option<SystemTime> {
-    let (_header, rest) = token.split_once('.')?;
-    let (payload, signature) = rest.split_once('.')?;
-    if signature.contains('.') {
-        return None;
-    }
-    // RFC 7515 says unpadded base64url; tolerate padding from lenient issuers.
-    let payload = payload.trim_end_matches('=').as_bytes();
-    // Session payloads are a few claims: decode on the stack, not in a fresh `Vec`.
-    let mut stack = [0u8; 384];
-    let mut heap = Vec::new();
-    let decoded = if payload.len() / 4 * 3 + 3 <= stack.len() {
-        let length = URL_SAFE_NO_PAD.decode_slice(payload, &mut stack).ok()?;
-        &stack[..length]
-    } else {
-        URL_SAFE_NO_PAD.decode_vec(payload, &mut heap).ok()?;
-        &heap[..]
-    };
-    // Only `exp` is read; a typed struct skips the other claims without building a map.
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        exp: Option<f64>,
-    }
-    let exp = serde_json::from_slice::<Claims>(decoded).ok()?.exp?;
-    if !exp.is_finite() || !(0.0..=1e11).contains(&exp) {
-        return None;
-    }
-    Some(UNIX_EPOCH + Duration::from_secs_f64(exp))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn jwt(payload: &str) -> String {
-        let enc = |s: &str| URL_SAFE_NO_PAD.encode(s);
-        format!(
-            "{}.{}.c2ln",
-            enc(r#"{"alg":"HS256","typ":"JWT"}"#),
-            enc(payload)
-        )
-    }
+    use crate::jwt::test_token as jwt;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn reads_exp_from_jwt() {
@@ -169,49 +150,10 @@ mod tests {
             None,
         );
         assert_eq!(
-            session.expires_at,
+            session.expires_at(),
             Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))
         );
         assert!(session.expires_in().unwrap() > Duration::ZERO);
-    }
-
-    #[test]
-    fn long_and_padded_payloads_are_read_too() {
-        let claims = format!(r#"{{"sub":"{}","exp":2000000000}}"#, "x".repeat(2000));
-        let long = jwt(&claims);
-        assert_eq!(
-            jwt_expiry(&long),
-            Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))
-        );
-        // Every payload length around the stack buffer's edge.
-        for extra in 350..420 {
-            let claims = format!(r#"{{"sub":"{}","exp":7}}"#, "y".repeat(extra));
-            assert_eq!(
-                jwt_expiry(&jwt(&claims)),
-                Some(UNIX_EPOCH + Duration::from_secs(7)),
-                "{extra}"
-            );
-        }
-        let padded = format!("e30.{}==.c2ln", URL_SAFE_NO_PAD.encode(r#"{"exp":12}"#));
-        assert_eq!(
-            jwt_expiry(&padded),
-            Some(UNIX_EPOCH + Duration::from_secs(12))
-        );
-    }
-
-    #[test]
-    fn no_expiry_without_a_usable_exp() {
-        for token in [
-            "opaque-token".to_owned(),
-            jwt(r#"{"sub":"x"}"#),
-            jwt(r#"{"exp":"tomorrow"}"#),
-            jwt(r#"{"exp":-5}"#),
-            jwt("not json"),
-            "a.!!!.c".to_owned(),
-            "a.b.c.d".to_owned(),
-        ] {
-            assert_eq!(jwt_expiry(&token), None, "{token}");
-        }
     }
 
     #[test]

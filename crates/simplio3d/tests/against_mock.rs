@@ -27,7 +27,7 @@ async fn create_session_conforms_to_the_spec() {
         .await
         .unwrap();
     assert!(
-        session.expires_at.is_some(),
+        session.expires_at().is_some(),
         "the mock's token is a JWT with exp"
     );
     assert_eq!(mock.requests().len(), 1);
