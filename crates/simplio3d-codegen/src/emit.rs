@@ -1,4 +1,5 @@
-//! Generation: progenitor for what it supports, our multipart code spliced in, prettyplease.
+//! Generation: progenitor for what it supports, our multipart code spliced in, response
+//! headers moved rather than copied, prettyplease.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -114,6 +115,7 @@ pub fn generate_with(spec: &Spec, settings: &Settings) -> Result<String> {
         splice_body(&mut file, op, first_use)?;
     }
     check_arguments(spec, &mut file)?;
+    crate::response::move_headers(&mut file)?;
     if !multipart_ops.is_empty() {
         let runtime: syn::File = syn::parse_str(RUNTIME)
             .map_err(|e| Error::Internal(format!("multipart runtime does not parse: {e}")))?;

@@ -44,6 +44,12 @@ async fn vendor_create_session_sends_id_and_domain_name_as_multipart() {
     };
 
     let response = client.create_session(body).await.expect("200 is a success");
+    // The response's status and headers come with it (moved, not copied, by the codegen).
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
     assert_eq!(response.token.as_deref(), Some("eyJ.x.y"));
     assert_eq!(response.message.as_deref(), Some("Login Successful."));
 
@@ -396,4 +402,27 @@ async fn a_file_name_that_cannot_be_carried_is_an_error_naming_the_part() {
         );
         assert_eq!(server.count(), 0, "{bad:?} was sent");
     }
+}
+
+#[tokio::test]
+async fn an_error_response_keeps_its_status_headers_and_body() {
+    let server = CaptureServer::start(400, r#"{"message":"Domain not allowed."}"#).await;
+    let client = simplio3d_client::Client::new(&server.url(), Default::default());
+    let body = CreateSessionBody::new("edcfrt".into(), "example.com".into());
+
+    let Err(simplio3d_client::Error::ErrorResponse(response)) = client.create_session(body).await
+    else {
+        panic!("400 is a declared error response");
+    };
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
+    let mut stream = response.into_inner().into_inner();
+    let mut body = Vec::new();
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        body.extend_from_slice(&chunk.expect("the body arrives"));
+    }
+    assert_eq!(body, br#"{"message":"Domain not allowed."}"#);
 }

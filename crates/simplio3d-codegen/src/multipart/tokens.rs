@@ -123,6 +123,10 @@ fn encode(
         None => quote!(::std::option::Option::None),
     };
     match kind {
+        // The common case straight to reqwest: nothing to check, nothing that can fail.
+        FieldKind::Text(Scalar::String) if content_type.is_none() => {
+            quote! { form = form.text(#wire, #value); }
+        }
         FieldKind::Text(Scalar::String) => {
             quote! { form = super::multipart::text(form, #wire, #value, #ct)?; }
         }
