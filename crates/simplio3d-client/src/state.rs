@@ -13,7 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{FutureExt as _, StreamExt as _};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::ResponseBuilderExt;
 use reqwest::header::{AUTHORIZATION, HeaderValue, InvalidHeaderValue};
@@ -122,12 +122,16 @@ pub struct BodyTooLarge {
 
 // Implemented for `Client` itself: progenitor's blanket `impl ClientHooks for &Client` is
 // the fallback, and method resolution tries `Client` first ("auto-ref specialisation").
+//
+// Plain functions returning ready-made futures rather than `async fn`s: every call awaits
+// each hook, and an `async fn` is one more state machine on that path. `pre` and `post`
+// finish at once; `exec` is reqwest's own future with the body limit mapped over it.
 impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
+    fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
+    ) -> impl Future<Output = Result<(), Error<E>>> {
         let state = self.inner();
         if let Some(authorization) = &state.authorization {
             request
@@ -138,26 +142,36 @@ impl ClientHooks<ClientState> for Client {
         if let Some(timeout) = state.timeout {
             *request.timeout_mut() = Some(timeout);
         }
-        Ok(())
+        std::future::ready(Ok(()))
     }
 
-    async fn exec(
+    fn post<E>(
+        &self,
+        _result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> impl Future<Output = Result<(), Error<E>>> {
+        std::future::ready(Ok(()))
+    }
+
+    fn exec(
         &self,
         request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        Ok(match self.inner().max_response_bytes {
-            // hyper never reads past a declared length, so a body declared within the
-            // limit is bounded already and needs no wrapper.
-            Some(limit)
-                if response
-                    .content_length()
-                    .is_none_or(|length| length > limit) =>
-            {
-                limited(response, limit)
-            }
-            _ => response,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        let limit = self.inner().max_response_bytes;
+        self.client().execute(request).map(move |result| {
+            result.map(|response| match limit {
+                // hyper never reads past a declared length, so a body declared within the
+                // limit is bounded already and needs no wrapper.
+                Some(limit)
+                    if response
+                        .content_length()
+                        .is_none_or(|length| length > limit) =>
+                {
+                    limited(response, limit)
+                }
+                _ => response,
+            })
         })
     }
 }
