@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use simplio3d_client::types::{CreateSessionBody, CreateSessionResponse};
 use simplio3d_client::{ByteStream, Error as GeneratedError, ResponseValue};
 use tokio::time::Instant;
-use tracing::{Instrument as _, field};
+use tracing::{Instrument as _, Span, field};
 use url::Url;
 
 use crate::config::Simplio3dBuilder;
@@ -122,6 +122,14 @@ impl Simplio3d {
         configurator_id: &str,
         domain_name: &str,
     ) -> Result<Session, Error> {
+        // One async fn for the whole call, retries included, and no `Instrumented` layer
+        // unless a subscriber has the span: each layer of future between the caller and
+        // reqwest is one more state machine that every poll goes through, and those layers
+        // were most of what the wrapper cost (BENCHMARKS.md). For the same reason the
+        // retries are a loop over backon's backoff sequence (with our full jitter), not
+        // backon's `Retryable` adapter. Spans are passed, not looked up with
+        // `Span::current()`; the clock is read once per attempt, and latencies only for a
+        // subscriber.
         validate::configurator_id(configurator_id)?;
         validate::domain_name(domain_name)?;
         let span = tracing::info_span!(
@@ -131,40 +139,56 @@ impl Simplio3d {
             status = field::Empty,
             latency_ms = field::Empty,
         );
-        self.call_with_retries(|| {
-            CreateSessionBody::new(configurator_id.to_owned(), domain_name.to_owned())
-        })
-        .instrument(span)
-        .await
-    }
-
-    /// Attempts until one succeeds, fails for good, or the policy or deadline says stop.
-    ///
-    /// A loop over backon's backoff sequence (with our full jitter) rather than backon's
-    /// `Retryable` adapter: the first attempt, which almost always succeeds, then costs no
-    /// retry machinery, and the call's future stays small.
-    async fn call_with_retries(
-        &self,
-        body: impl Fn() -> CreateSessionBody,
-    ) -> Result<Session, Error> {
         let policy = &self.inner.retry;
         let started = Instant::now();
         let deadline = started + policy.get_deadline();
         let mut backoff = None;
         let mut attempt: u32 = 1;
+        let mut attempt_started = started;
         let result = loop {
-            let span = tracing::debug_span!(
+            let attempt_span = tracing::debug_span!(
+                parent: &span,
                 "simplio3d.attempt",
                 operation = "create_session",
                 attempt,
                 status = field::Empty,
                 latency_ms = field::Empty,
             );
-            let error = match self
-                .attempt(body(), started, deadline)
-                .instrument(span)
-                .await
-            {
+            // The innermost of our spans that a subscriber has: the generated call runs in
+            // it, so reqwest's and hyper's events nest under the call.
+            let current = if attempt_span.is_disabled() {
+                &span
+            } else {
+                &attempt_span
+            };
+            let body = CreateSessionBody::new(configurator_id.to_owned(), domain_name.to_owned());
+            let call = self.inner.generated.create_session(body);
+            // reqwest's timeout already bounds the attempt; a second timer per attempt is
+            // only needed when the overall deadline comes first.
+            let remaining = deadline.saturating_duration_since(attempt_started);
+            let outcome = match (
+                remaining < self.inner.request_timeout,
+                current.is_disabled(),
+            ) {
+                (false, true) => Ok(call.await),
+                (false, false) => Ok(call.instrument(current.clone()).await),
+                (true, _) => {
+                    let call = call.instrument(current.clone());
+                    tokio::time::timeout(remaining, call).await
+                }
+            };
+            let result = match outcome {
+                Ok(Ok(response)) => self.session_from(response),
+                Ok(Err(error)) => {
+                    let error = self.error_from(error, started);
+                    Err(error.instrument(current.clone()).await)
+                }
+                Err(_) => Err(Error::Timeout {
+                    elapsed: started.elapsed(),
+                }),
+            };
+            current.in_scope(|| record_attempt(&attempt_span, attempt_started, &result));
+            let error = match result {
                 Err(error) if error.is_retryable() => error,
                 done => break done,
             };
@@ -176,71 +200,14 @@ impl Simplio3d {
             if Instant::now() + wait >= deadline {
                 break Err(error);
             }
-            tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
+            span.in_scope(|| {
+                tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
+            });
             tokio::time::sleep(wait).await;
             attempt += 1;
+            attempt_started = Instant::now();
         };
-
-        let span = tracing::Span::current();
-        let latency_ms = millis(started.elapsed());
-        span.record("attempts", attempt);
-        span.record("latency_ms", latency_ms);
-        match &result {
-            Ok(_) => {
-                span.record("status", 200);
-                tracing::debug!(latency_ms, "session created");
-            }
-            Err(error) => {
-                if let Some(status) = error.status() {
-                    span.record("status", status.as_u16());
-                }
-                tracing::warn!(error = %error, latency_ms, "create_session failed");
-            }
-        }
-        result
-    }
-
-    /// One attempt through the generated client, bounded by what is left of the deadline.
-    async fn attempt(
-        &self,
-        body: CreateSessionBody,
-        started: Instant,
-        deadline: Instant,
-    ) -> Result<Session, Error> {
-        let attempt_started = Instant::now();
-        let remaining = deadline.saturating_duration_since(attempt_started);
-        // Not boxed: the allocation costs more than moving the larger future (measured with
-        // callgrind; `BENCH_PROFILE` prints the future sizes).
-        let call = self.inner.generated.create_session(body);
-        // reqwest's timeout already bounds the attempt; a second timer per attempt is only
-        // needed when the overall deadline comes first.
-        let outcome = if remaining < self.inner.request_timeout {
-            tokio::time::timeout(remaining, call).await
-        } else {
-            Ok(call.await)
-        };
-        let result = match outcome {
-            Ok(Ok(response)) => self.session_from(response),
-            Ok(Err(error)) => Err(self.error_from(error, started).await),
-            Err(_) => Err(Error::Timeout {
-                elapsed: started.elapsed(),
-            }),
-        };
-        let span = tracing::Span::current();
-        let latency_ms = millis(attempt_started.elapsed());
-        span.record("latency_ms", latency_ms);
-        match &result {
-            Ok(_) => {
-                span.record("status", 200);
-                tracing::debug!(status = 200, latency_ms, "attempt succeeded");
-            }
-            Err(error) => {
-                if let Some(status) = error.status() {
-                    span.record("status", status.as_u16());
-                }
-                tracing::debug!(error = %error, latency_ms, "attempt failed");
-            }
-        }
+        span.in_scope(|| record_call(&span, attempt, started, &result));
         result
     }
 
@@ -319,11 +286,27 @@ impl Simplio3d {
         read_message(body).await.map(|m| self.scrub(m))
     }
 
+    /// Whether `text` contains the API key. Most server text is a short message: for that,
+    /// comparing at each occurrence of the key's first byte is cheaper than the searcher's
+    /// set-up (and bounded: at most `SHORT_TEXT` places are compared).
+    fn contains_key(&self, text: &[u8]) -> bool {
+        const SHORT_TEXT: usize = 64;
+        let key = self.inner.api_key_finder.needle();
+        let (Some(&first), Some(last_start)) = (key.first(), text.len().checked_sub(key.len()))
+        else {
+            return false;
+        };
+        if text.len() > SHORT_TEXT {
+            return self.inner.api_key_finder.find(text).is_some();
+        }
+        memchr::memchr_iter(first, &text[..=last_start]).any(|at| text[at..].starts_with(key))
+    }
+
     /// Server-supplied text made safe to keep: the API key removed (a hostile server
     /// could echo it back), then shortened to [`MAX_MESSAGE_CHARS`]. In that order, so that
     /// a key straddling the cut cannot leave a prefix behind.
     fn scrub(&self, mut text: String) -> String {
-        if self.inner.api_key_finder.find(text.as_bytes()).is_some() {
+        if self.contains_key(text.as_bytes()) {
             text = text.replace(self.inner.api_key.expose_secret(), "[REDACTED]");
         }
         // Fewer bytes than the limit means fewer chars: no need to count them.
@@ -385,6 +368,56 @@ fn find_source<'e, T: std::error::Error + 'static>(
     None
 }
 
+/// Records the call's outcome on its span and logs it (called in that span).
+fn record_call(span: &Span, attempts: u32, started: Instant, result: &Result<Session, Error>) {
+    record_outcome(span, started, result);
+    span.record("attempts", attempts);
+    match result {
+        Ok(_) => tracing::debug!(latency_ms = millis(started.elapsed()), "session created"),
+        Err(error) => tracing::warn!(
+            error = %error,
+            latency_ms = millis(started.elapsed()),
+            "create_session failed"
+        ),
+    }
+}
+
+/// Records one attempt's outcome on its span and logs it (called in that span).
+fn record_attempt(span: &Span, started: Instant, result: &Result<Session, Error>) {
+    record_outcome(span, started, result);
+    match result {
+        Ok(_) => tracing::debug!(
+            status = 200,
+            latency_ms = millis(started.elapsed()),
+            "attempt succeeded"
+        ),
+        Err(error) => tracing::debug!(
+            error = %error,
+            latency_ms = millis(started.elapsed()),
+            "attempt failed"
+        ),
+    }
+}
+
+/// Records `status` and `latency_ms` on `span`, unless no subscriber has it: then not even
+/// the clock is read.
+fn record_outcome(span: &Span, started: Instant, result: &Result<Session, Error>) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("latency_ms", millis(started.elapsed()));
+    match result {
+        Ok(_) => {
+            span.record("status", 200);
+        }
+        Err(error) => {
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
+            }
+        }
+    }
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -395,6 +428,24 @@ mod tests {
 
     fn client(key: &str) -> Simplio3d {
         Simplio3d::builder().api_key(key).build().unwrap()
+    }
+
+    #[test]
+    fn finds_the_key_in_short_and_long_text() {
+        let key = "k3y-0123";
+        let client = client(key);
+        for (text, found) in [
+            ("", false),
+            ("k3y", false),
+            ("k3y-0123", true),
+            ("k3y-012 k3y-0124 kk3y-0123", true),
+            ("k3y-012 k3y-0124 k3y-01", false),
+            ("ends with k3y-0123", true),
+        ] {
+            assert_eq!(client.contains_key(text.as_bytes()), found, "{text:?}");
+            let long = format!("{}{text}", "k".repeat(100));
+            assert_eq!(client.contains_key(long.as_bytes()), found, "long {text:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The API key and session tokens never reach logs, errors, `Debug` or `Display`: every
 //! scenario runs under a TRACE subscriber that records everything (our spans and events,
 //! and those of reqwest/hyper), and every error string is collected; neither may contain
-//! a secret. The servers echo the key back to try to smuggle it into messages.
+//! a secret. The servers echo the key back to try to smuggle it into messages. Also here,
+//! as it needs the same capture: the spans record the call and each attempt.
 
 mod support;
 
@@ -145,6 +146,65 @@ async fn no_secret_in_logs_or_errors() {
         assert!(!logs.contains(secret), "{name} in logs:\n{logs}");
         for text in &texts {
             assert!(!text.contains(secret), "{name} in {text}");
+        }
+    }
+}
+
+/// The spans say what happened: the call records its attempts, final status and latency;
+/// at DEBUG each attempt is a child span with its own; at INFO only the call span exists,
+/// and the retry warning is logged inside it.
+#[tokio::test]
+async fn spans_record_the_call_and_each_attempt() {
+    use tracing_subscriber::fmt::format::FmtSpan;
+
+    for (level, with_attempts) in [(tracing::Level::DEBUG, true), (tracing::Level::INFO, false)] {
+        let capture = Capture::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_writer(capture.clone())
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        let server = Server::start(|n, _| match n {
+            0 => response("503 Service Unavailable", &[], "busy"),
+            _ => json_200(r#"{"token":"abc"}"#),
+        })
+        .await;
+        client_with(&server.url(), RetryPolicy::default())
+            .create_session("edcfrt", "shop.example.com")
+            .await
+            .unwrap();
+        drop(guard);
+
+        let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        let closes = logs
+            .lines()
+            .filter(|line| line.contains(" close time.busy="));
+        let (attempts, call): (Vec<&str>, Vec<&str>) =
+            closes.partition(|line| line.contains(":simplio3d.attempt{"));
+        assert_eq!(call.len(), 1, "{level}: one call span\n{logs}");
+        for field in ["attempts=2", "status=200", "latency_ms="] {
+            assert!(call[0].contains(field), "{level}: {field} in {}", call[0]);
+        }
+        assert!(
+            logs.lines()
+                .any(|l| l.contains("simplio3d.call{") && l.contains("attempt failed; retrying")),
+            "{level}: the retry is logged in the call span\n{logs}"
+        );
+        if with_attempts {
+            assert_eq!(
+                attempts.len(),
+                2,
+                "{level}: attempt spans nest in the call\n{logs}"
+            );
+            for (line, (number, status)) in attempts.iter().zip([(1, 503), (2, 200)]) {
+                for field in [format!("attempt={number}"), format!("status={status}")] {
+                    assert!(line.contains(&field), "{level}: {field} in {line}");
+                }
+            }
+        } else {
+            assert!(attempts.is_empty(), "{level}: no attempt spans\n{logs}");
         }
     }
 }
