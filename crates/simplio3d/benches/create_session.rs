@@ -3,10 +3,11 @@
 //!
 //! `cargo bench -p simplio3d --bench create_session`
 //!
-//! Criterion measures sequential latency. After it, a side-by-side run alternates the two
-//! clients in paired rounds at fixed concurrency and prints throughput and p50/p99 latency
-//! for each, and the wrapper/raw throughput ratio (median of the per-round ratios) (BENCH_SECONDS, BENCH_ROUNDS and
-//! BENCH_CONCURRENCY tune it).
+//! Criterion measures sequential latency. After it, a side-by-side run rotates the wrapper,
+//! the generated client called directly and raw reqwest in paired rounds at fixed
+//! concurrency and prints throughput and p50/p99 latency for each, and each client's throughput ratio to raw (median of the per-round ratios);
+//! `BENCH_SECONDS`, `BENCH_ROUNDS` and `BENCH_CONCURRENCY` tune it. `BENCH_PROFILE` runs one
+//! client alone, for a profiler (see `profile`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -271,8 +272,10 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// of totals. The generated client's column separates progenitor's share of the gap from
 /// the wrapper's own work (validation, JWT `exp` decoding, spans, retry loop).
 fn side_by_side() {
-    let seconds: f64 = env_or("BENCH_SECONDS", 0.5);
-    let rounds: usize = env_or("BENCH_ROUNDS", 30);
+    // Many short rounds: each ratio pairs three runs 0.3 s apart, so bursts of load from
+    // other tenants of a shared machine hit all three alike.
+    let seconds: f64 = env_or("BENCH_SECONDS", 0.1);
+    let rounds: usize = env_or("BENCH_ROUNDS", 150);
     let concurrency: usize = env_or("BENCH_CONCURRENCY", 8);
     let addr = start_server();
     let runtime = runtime();
@@ -391,41 +394,59 @@ fn side_by_side() {
     }
 }
 
-/// `BENCH_PROFILE=<client> BENCH_CALLS=<n>`: only `n` sequential calls of one client
-/// (`wrapper`, `generated` or `raw_reqwest`), for an instruction-counting profiler:
-/// `valgrind --tool=callgrind` counts are repeatable on a busy machine where timings are
-/// not. Run it for two values of `n`; the difference divided by the difference in `n` is
-/// the cost of one call, start-up excluded.
-fn profile(client: &str, calls: usize) {
+/// `BENCH_PROFILE=<client> BENCH_CALLS=<n> [BENCH_CONCURRENCY=<c>]`: only `n` calls of one
+/// client (`wrapper`, `generated` or `raw_reqwest`), from `c` tasks (default 1, i.e.
+/// sequential), for an instruction-counting profiler: `valgrind --tool=callgrind` counts
+/// are repeatable on a busy machine where timings are not. Run it for two values of `n`;
+/// the difference divided by the difference in `n` is the cost of one call, start-up
+/// excluded.
+fn profile(client: &str, calls: usize, concurrency: usize) {
     let addr = start_server();
     let runtime = runtime();
     let wrapper = wrapper(addr);
-    let raw = Raw::new(addr);
+    let raw = Arc::new(Raw::new(addr));
+    if !["wrapper", "generated", "raw_reqwest"].contains(&client) {
+        eprintln!("BENCH_PROFILE: unknown client {client:?} (wrapper, generated, raw_reqwest)");
+        std::process::exit(2);
+    }
+    let concurrency = concurrency.clamp(1, calls.max(1));
     runtime.block_on(async {
-        for _ in 0..calls {
-            match client {
-                "wrapper" => drop(
-                    wrapper
-                        .create_session("edcfrt", "shop.example.com")
-                        .await
-                        .unwrap(),
-                ),
-                "generated" => {
-                    let body = CreateSessionBody::new("edcfrt".into(), "shop.example.com".into());
-                    drop(wrapper.generated().create_session(body).await.unwrap());
-                }
-                "raw_reqwest" => drop(
-                    raw.create_session("edcfrt", "shop.example.com")
-                        .await
-                        .unwrap(),
-                ),
-                other => panic!(
-                    "BENCH_PROFILE: unknown client {other:?} (wrapper, generated, raw_reqwest)"
-                ),
-            }
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|task| {
+                // Spread `calls` over the tasks, the remainder over the first ones.
+                let share = calls / concurrency + usize::from(task < calls % concurrency);
+                let (wrapper, raw, client) = (wrapper.clone(), raw.clone(), client.to_owned());
+                tokio::spawn(async move {
+                    for _ in 0..share {
+                        match client.as_str() {
+                            "wrapper" => drop(
+                                wrapper
+                                    .create_session("edcfrt", "shop.example.com")
+                                    .await
+                                    .unwrap(),
+                            ),
+                            "generated" => {
+                                let body = CreateSessionBody::new(
+                                    "edcfrt".into(),
+                                    "shop.example.com".into(),
+                                );
+                                drop(wrapper.generated().create_session(body).await.unwrap());
+                            }
+                            _ => drop(
+                                raw.create_session("edcfrt", "shop.example.com")
+                                    .await
+                                    .unwrap(),
+                            ),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
         }
     });
-    println!("{client}: {calls} calls");
+    println!("{client}: {calls} calls from {concurrency} tasks");
     let body = CreateSessionBody::new("edcfrt".into(), "shop.example.com".into());
     println!(
         "future sizes: wrapper {} B, generated {} B, raw {} B",
@@ -437,7 +458,11 @@ fn profile(client: &str, calls: usize) {
 
 fn main() {
     if let Ok(client) = std::env::var("BENCH_PROFILE") {
-        return profile(&client, env_or("BENCH_CALLS", 1000));
+        return profile(
+            &client,
+            env_or("BENCH_CALLS", 1000),
+            env_or("BENCH_CONCURRENCY", 1),
+        );
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
