@@ -22,6 +22,7 @@
 //! This is the only crate of the workspace that knows progenitor.
 #![deny(missing_docs)]
 
+mod await_scope;
 mod emit;
 mod error;
 mod harness;
