@@ -122,14 +122,6 @@ impl Simplio3d {
         configurator_id: &str,
         domain_name: &str,
     ) -> Result<Session, Error> {
-        // One async fn for the whole call, retries included, and no `Instrumented` layer
-        // unless a subscriber has the span: each layer of future between the caller and
-        // reqwest is one more state machine that every poll goes through, and those layers
-        // were most of what the wrapper cost (BENCHMARKS.md). For the same reason the
-        // retries are a loop over backon's backoff sequence (with our full jitter), not
-        // backon's `Retryable` adapter. Spans are passed, not looked up with
-        // `Span::current()`; the clock is read once per attempt, and latencies only for a
-        // subscriber.
         validate::configurator_id(configurator_id)?;
         validate::domain_name(domain_name)?;
         let span = tracing::info_span!(
@@ -139,13 +131,68 @@ impl Simplio3d {
             status = field::Empty,
             latency_ms = field::Empty,
         );
-        let policy = &self.inner.retry;
         let started = Instant::now();
+        // The common case runs this short path and nothing else: no subscriber has our span,
+        // and reqwest's own timeout ends the attempt before the deadline, so the attempt is
+        // the generated call awaited as it is. Everything else (spans, a deadline timer,
+        // retries) is `attempts`, boxed so that its state does not enlarge this future.
+        // Why it matters: the wrapper's cost was not its instructions but the code and
+        // data it touched on each call (BENCHMARKS.md).
+        let mut failed = None;
+        if span.is_disabled() && self.inner.request_timeout <= self.inner.retry.get_deadline() {
+            let body = CreateSessionBody::new(configurator_id.to_owned(), domain_name.to_owned());
+            let result = match self.inner.generated.create_session(body).await {
+                Ok(response) => self.session_from(response),
+                Err(error) => Err(Box::pin(self.error_from(error, started)).await),
+            };
+            match result {
+                Ok(session) => {
+                    tracing::debug!(latency_ms = millis(started.elapsed()), "session created");
+                    return Ok(session);
+                }
+                Err(error) if error.is_retryable() => failed = Some(error),
+                Err(error) => return Err(call_failed(&span, 1, started, error)),
+            }
+        }
+        let ids = (configurator_id, domain_name);
+        Box::pin(self.attempts(ids, span, started, failed)).await
+    }
+
+    /// The attempts of a call after a retryable `failed` first one (or all of them, when
+    /// `None`), each in its own span, within the policy's attempts and deadline.
+    async fn attempts(
+        &self,
+        (configurator_id, domain_name): (&str, &str),
+        span: Span,
+        started: Instant,
+        mut failed: Option<Error>,
+    ) -> Result<Session, Error> {
+        // One async fn for all of them, and no `Instrumented` layer unless a subscriber
+        // has the span: each layer of future between the caller and reqwest is one more
+        // state machine that every poll goes through. For the same reason the retries are
+        // a loop over backon's backoff sequence (with our full jitter), not backon's
+        // `Retryable` adapter.
+        let policy = &self.inner.retry;
         let deadline = started + policy.get_deadline();
-        let mut backoff = None;
+        let mut backoff = policy.backoff();
         let mut attempt: u32 = 1;
-        let mut attempt_started = started;
         let result = loop {
+            if let Some(error) = failed.take() {
+                // `None`: attempts exhausted.
+                let Some(delay) = backoff.next() else {
+                    break Err(error);
+                };
+                let wait = error.retry_after().unwrap_or(delay);
+                if Instant::now() + wait >= deadline {
+                    break Err(error);
+                }
+                span.in_scope(|| {
+                    tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
+                });
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            let attempt_started = Instant::now();
             let attempt_span = tracing::debug_span!(
                 parent: &span,
                 "simplio3d.attempt",
@@ -163,19 +210,13 @@ impl Simplio3d {
             };
             let body = CreateSessionBody::new(configurator_id.to_owned(), domain_name.to_owned());
             let call = self.inner.generated.create_session(body);
-            // reqwest's timeout already bounds the attempt; a second timer per attempt is
-            // only needed when the overall deadline comes first.
+            // reqwest's timeout already bounds the attempt; a second timer is only needed
+            // when the overall deadline comes first.
             let remaining = deadline.saturating_duration_since(attempt_started);
-            let outcome = match (
-                remaining < self.inner.request_timeout,
-                current.is_disabled(),
-            ) {
-                (false, true) => Ok(call.await),
-                (false, false) => Ok(call.instrument(current.clone()).await),
-                (true, _) => {
-                    let call = call.instrument(current.clone());
-                    tokio::time::timeout(remaining, call).await
-                }
+            let outcome = if remaining < self.inner.request_timeout {
+                tokio::time::timeout(remaining, call.instrument(current.clone())).await
+            } else {
+                Ok(call.instrument(current.clone()).await)
             };
             let result = match outcome {
                 Ok(Ok(response)) => self.session_from(response),
@@ -188,27 +229,18 @@ impl Simplio3d {
                 }),
             };
             current.in_scope(|| record_attempt(&attempt_span, attempt_started, &result));
-            let error = match result {
-                Err(error) if error.is_retryable() => error,
+            match result {
+                Err(error) if error.is_retryable() => failed = Some(error),
                 done => break done,
-            };
-            // `None`: attempts exhausted.
-            let Some(delay) = backoff.get_or_insert_with(|| policy.backoff()).next() else {
-                break Err(error);
-            };
-            let wait = error.retry_after().unwrap_or(delay);
-            if Instant::now() + wait >= deadline {
-                break Err(error);
             }
-            span.in_scope(|| {
-                tracing::warn!(error = %error, wait_ms = millis(wait), "attempt failed; retrying");
-            });
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-            attempt_started = Instant::now();
         };
-        span.in_scope(|| record_call(&span, attempt, started, &result));
-        result
+        match result {
+            Ok(session) => {
+                span.in_scope(|| record_success(&span, attempt, started));
+                Ok(session)
+            }
+            Err(error) => Err(call_failed(&span, attempt, started, error)),
+        }
     }
 
     fn session_from(
@@ -368,23 +400,31 @@ fn find_source<'e, T: std::error::Error + 'static>(
     None
 }
 
-/// Records the call's outcome on its span and logs it (called in that span).
-fn record_call(span: &Span, attempts: u32, started: Instant, result: &Result<Session, Error>) {
-    record_outcome(span, started, result);
+/// Records a successful call on its span and logs it (called in that span).
+fn record_success(span: &Span, attempts: u32, started: Instant) {
+    record_outcome(span, started, None);
     span.record("attempts", attempts);
-    match result {
-        Ok(_) => tracing::debug!(latency_ms = millis(started.elapsed()), "session created"),
-        Err(error) => tracing::warn!(
+    tracing::debug!(latency_ms = millis(started.elapsed()), "session created");
+}
+
+/// Records a failed call on its span and logs it there; returns the error.
+#[cold]
+fn call_failed(span: &Span, attempts: u32, started: Instant, error: Error) -> Error {
+    span.in_scope(|| {
+        record_outcome(span, started, Some(&error));
+        span.record("attempts", attempts);
+        tracing::warn!(
             error = %error,
             latency_ms = millis(started.elapsed()),
             "create_session failed"
-        ),
-    }
+        );
+    });
+    error
 }
 
 /// Records one attempt's outcome on its span and logs it (called in that span).
 fn record_attempt(span: &Span, started: Instant, result: &Result<Session, Error>) {
-    record_outcome(span, started, result);
+    record_outcome(span, started, result.as_ref().err());
     match result {
         Ok(_) => tracing::debug!(
             status = 200,
@@ -399,22 +439,21 @@ fn record_attempt(span: &Span, started: Instant, result: &Result<Session, Error>
     }
 }
 
-/// Records `status` and `latency_ms` on `span`, unless no subscriber has it: then not even
-/// the clock is read.
-fn record_outcome(span: &Span, started: Instant, result: &Result<Session, Error>) {
+/// Records `status` (200 without an `error`) and `latency_ms` on `span`, unless no
+/// subscriber has it: then not even the clock is read.
+fn record_outcome(span: &Span, started: Instant, error: Option<&Error>) {
     if span.is_disabled() {
         return;
     }
     span.record("latency_ms", millis(started.elapsed()));
-    match result {
-        Ok(_) => {
+    match error.map(Error::status) {
+        None => {
             span.record("status", 200);
         }
-        Err(error) => {
-            if let Some(status) = error.status() {
-                span.record("status", status.as_u16());
-            }
+        Some(Some(status)) => {
+            span.record("status", status.as_u16());
         }
+        Some(None) => {}
     }
 }
 
