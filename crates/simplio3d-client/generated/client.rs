@@ -176,39 +176,34 @@ Sends a `POST` request to `/api/open-api/v1/auth/create-session`
         &'a self,
         body: types::CreateSessionBody,
     ) -> Result<ResponseValue<types::CreateSessionResponse>, Error<ByteStream>> {
-        let response = async {
-            let url = format!("{}/api/open-api/v1/auth/create-session", self.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
-            #[allow(unused_mut)]
-            let mut request = multipart::attach(
-                    self
-                        .client
-                        .post(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            ),
-                        )
-                        .headers(header_map),
-                    body,
-                )
-                .map_err(|e| Error::InvalidRequest(e.to_string()))?
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_session",
-            };
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            Ok::<_, Error<ByteStream>>(result?)
-        }
-            .await?;
+        let url = format!("{}/api/open-api/v1/auth/create-session", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = multipart::attach(
+                self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map),
+                body,
+            )
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_session",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
         match response.status().as_u16() {
             200u16 => response_value::from_response(response).await,
             400u16 => Err(Error::ErrorResponse(response_value::stream(response))),

@@ -116,7 +116,6 @@ pub fn generate_with(spec: &Spec, settings: &Settings) -> Result<String> {
     }
     check_arguments(spec, &mut file)?;
     crate::response::move_headers(&mut file)?;
-    crate::await_scope::end_request_locals(&mut file);
     if !multipart_ops.is_empty() {
         let runtime: syn::File = syn::parse_str(RUNTIME)
             .map_err(|e| Error::Internal(format!("multipart runtime does not parse: {e}")))?;

@@ -22,7 +22,6 @@
 //! This is the only crate of the workspace that knows progenitor.
 #![deny(missing_docs)]
 
-mod await_scope;
 mod emit;
 mod error;
 mod harness;
