@@ -167,11 +167,10 @@ impl Simplio3d {
         started: Instant,
         mut failed: Option<Error>,
     ) -> Result<Session, Error> {
-        // One async fn for all of them, and no `Instrumented` layer unless a subscriber
-        // has the span: each layer of future between the caller and reqwest is one more
-        // state machine that every poll goes through. For the same reason the retries are
-        // a loop over backon's backoff sequence (with our full jitter), not backon's
-        // `Retryable` adapter.
+        // Only traced calls, calls near their deadline and retries come here, so each
+        // attempt may run in its span (`Instrumented`) at the cost of one more layer of
+        // future. Still one async fn with a plain loop over backon's backoff sequence (with
+        // our full jitter), not backon's `Retryable` adapter, which added nested futures.
         let policy = &self.inner.retry;
         let deadline = started + policy.get_deadline();
         let mut backoff = policy.backoff();
