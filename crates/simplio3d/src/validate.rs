@@ -68,65 +68,35 @@ pub(crate) fn domain_name(domain: &str) -> Result<(), Error> {
 }
 
 /// Whether `domain` is a valid host name. This runs on every call, so the valid case is
-/// kept cheap: one pass that looks each byte's class up in a table and each pair of
-/// neighbouring classes up in a bit set (no branch per byte), and the labels split out
-/// only for names long enough to have one over 63 characters. [`explain_domain_name`]
+/// kept cheap: one branch-free pass over the bytes (it vectorises) for the alphabet, then
+/// the labels for their length and hyphens. [`explain_domain_name`]
 /// says what is wrong with the rest; a test checks the two agree.
 fn is_host_name(domain: &str) -> bool {
     let bytes = domain.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_DOMAIN_LEN {
         return false;
     }
-    // Framed by a `.` on each side, a name is valid when no two neighbours are a bad
-    // pair: the frame turns a leading or trailing `.` or `-` into one.
-    let mut previous = DOT;
-    let mut bad = 0;
-    for &byte in bytes {
-        let class = HOST_NAME_CLASSES[usize::from(byte)];
-        bad |= BAD_PAIRS >> (previous * 4 + class);
-        previous = class;
+    let alphabet = bytes.iter().fold(true, |ok, &b| {
+        ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'.'))
+    });
+    if !alphabet {
+        return false;
     }
-    bad |= BAD_PAIRS >> (previous * 4 + DOT);
-    bad & 1 == 0
-        && (bytes.len() <= MAX_LABEL_LEN
-            || bytes
-                .split(|&b| b == b'.')
-                .all(|label| label.len() <= MAX_LABEL_LEN))
+    let label_ok = |label: &[u8]| {
+        label.len() <= MAX_LABEL_LEN
+            && matches!((label.first(), label.last()), (Some(first), Some(last)) if *first != b'-' && *last != b'-')
+    };
+    let mut start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        if byte == b'.' {
+            if !label_ok(&bytes[start..at]) {
+                return false;
+            }
+            start = at + 1;
+        }
+    }
+    label_ok(&bytes[start..])
 }
-
-/// Host-name byte classes: anything else, a letter or digit, `-`, `.`.
-const OTHER: u8 = 0;
-const ALPHANUMERIC: u8 = 1;
-const HYPHEN: u8 = 2;
-const DOT: u8 = 3;
-
-const HOST_NAME_CLASSES: [u8; 256] = {
-    let mut classes = [OTHER; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        classes[byte] = match byte as u8 {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => ALPHANUMERIC,
-            b'-' => HYPHEN,
-            b'.' => DOT,
-            _ => OTHER,
-        };
-        byte += 1;
-    }
-    classes
-};
-
-/// Bit `4 * first + second` is set when class `second` cannot follow class `first`: any
-/// pair with a byte outside the alphabet, and `..`, `.-`, `-.` (an empty label, a label
-/// starting or ending with `-`).
-const BAD_PAIRS: u16 = {
-    let mut pairs = 0;
-    let mut class = 0;
-    while class < 4 {
-        pairs |= 1 << (class * 4 + OTHER) | 1 << (OTHER * 4 + class);
-        class += 1;
-    }
-    pairs | 1 << (DOT * 4 + DOT) | 1 << (DOT * 4 + HYPHEN) | 1 << (HYPHEN * 4 + DOT)
-};
 
 /// The full checks, in the order that gives the most helpful message (a URL gets a hint
 /// with its host); the reference that [`is_host_name`] must agree with.
